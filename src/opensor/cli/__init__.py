@@ -1,0 +1,1 @@
+"""The ``sor`` command: one module per verb group, each a thin call into the services."""

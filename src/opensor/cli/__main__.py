@@ -1,0 +1,5 @@
+"""``python -m opensor.cli`` runs the ``sor`` command."""
+
+from opensor.cli.main import main
+
+main()

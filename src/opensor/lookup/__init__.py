@@ -1,0 +1,1 @@
+"""The lookup service: the lean ASGI read side over the current publication."""

@@ -1,0 +1,1 @@
+"""The publisher: immutable, numbered publications built from the register."""

@@ -1,0 +1,1 @@
+"""The register: the versioned, audited write side of OpenSOR (Django)."""

@@ -1,0 +1,1 @@
+"""Record time: change sets that every version row points at."""

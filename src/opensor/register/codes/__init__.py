@@ -1,0 +1,1 @@
+"""Code lists kept in the register: added codes and the SHAK classification."""

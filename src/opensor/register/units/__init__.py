@@ -1,0 +1,1 @@
+"""Units and location numbers with their bitemporal history."""

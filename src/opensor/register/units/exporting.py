@@ -1,0 +1,173 @@
+"""Exporting the register as SorTree XML 1.0.0, as of a date.
+
+The tree of units valid on the date is laid out depth-first (parents before children) from a
+light skeleton of ``(SOR-ID, parent)`` pairs; the versions themselves are fetched and written in
+chunks, so memory stays modest at 500,000 units. ``ToDate`` is written only where the unit
+really closes: a version that merely ends because a later version (a rename, a move, a
+future-dated change) follows is exported as open, as SOR's own extracts do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from django.utils import timezone
+
+from opensor.domain.findings import Finding, Severity
+from opensor.domain.records import LocationNumberRecord, UnitRecord
+from opensor.domain.sortree import write_sortree
+from opensor.register.units.mapping import (
+    LOCATION_VERSION_FIELDS,
+    UNIT_VERSION_FIELDS,
+    location_record_from_row,
+    unit_record_from_row,
+)
+from opensor.register.units.models import LocationNumberVersion, UnitVersion
+
+__all__ = ["ExportEmpty", "ExportResult", "sortree_export", "tree_order_on"]
+
+_CHUNK = 1000
+
+
+class ExportEmpty(Exception):
+    """No unit can be exported on the date asked for (SorTree needs at least one owner)."""
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote, and the units it could not place in the tree."""
+
+    path: str
+    as_of: date
+    units: int = 0
+    location_numbers: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+
+def tree_order_on(day: date) -> tuple[list[int], list[int]]:
+    """SOR-IDs of the units valid on ``day`` in depth-first pre-order, and the orphans.
+
+    Orphans are units whose parent is not valid on that day (real data has them); they cannot
+    be placed in a tree as of that date.
+    """
+    children: dict[int | None, list[int]] = defaultdict(list)
+    valid: set[int] = set()
+    rows = UnitVersion.objects.valid_on(day).values_list("unit_id", "parent_id")
+    for unit_id, parent_id in rows.iterator(chunk_size=10_000):
+        children[parent_id].append(unit_id)
+        valid.add(unit_id)
+    order: list[int] = []
+    stack = sorted(children.get(None, ()), reverse=True)
+    while stack:
+        unit_id = stack.pop()
+        order.append(unit_id)
+        stack.extend(sorted(children.get(unit_id, ()), reverse=True))
+    placed = set(order)
+    orphans = sorted(unit_id for unit_id in valid if unit_id not in placed)
+    return order, orphans
+
+
+def _versions_in_order(
+    order: list[int], day: date
+) -> Iterator[tuple[UnitRecord, LocationNumberRecord | None]]:
+    for start in range(0, len(order), _CHUNK):
+        chunk = order[start : start + _CHUNK]
+        rows = UnitVersion.objects.valid_on(day).filter(unit_id__in=chunk)
+        units = {r["unit_id"]: unit_record_from_row(r) for r in rows.values(*UNIT_VERSION_FIELDS)}
+        continued = set(
+            UnitVersion.objects.current()
+            .filter(unit_id__in=chunk, valid_from__gt=day)
+            .values_list("unit_id", "valid_from")
+        )
+        numbers: dict[int, LocationNumberRecord] = {}
+        ln_rows = LocationNumberVersion.objects.valid_on(day).filter(owner_id__in=chunk)
+        for row in ln_rows.order_by("location_number_id").values(*LOCATION_VERSION_FIELDS):
+            numbers.setdefault(row["owner_id"], location_record_from_row(row))
+        for unit_id in chunk:
+            unit = units[unit_id]
+            if (
+                unit.validity.valid_to is not None
+                and (unit_id, unit.validity.valid_to) in continued
+            ):
+                unit = unit.with_changes(validity=dataclasses.replace(unit.validity, valid_to=None))
+            number = numbers.get(unit_id)
+            if number is not None and number.validity is not None:
+                number = _open_if_continued(number, day)
+            yield unit, number
+
+
+def _open_if_continued(number: LocationNumberRecord, day: date) -> LocationNumberRecord:
+    validity = number.validity
+    assert validity is not None
+    if validity.valid_to is None:
+        return number
+    follows = (
+        LocationNumberVersion.objects.current()
+        .filter(
+            location_number_id=number.gln,
+            owner_id=number.owner_sor_id,
+            valid_from=validity.valid_to,
+        )
+        .exists()
+    )
+    if not follows:
+        return number
+    return number.with_changes(validity=dataclasses.replace(validity, valid_to=None))
+
+
+def sortree_export(
+    *,
+    path: Path,
+    as_of: date,
+    created_at: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportResult:
+    """Write the register as of ``as_of`` to ``path`` as SorTree XML (atomically replaced).
+
+    Units that cannot be placed in the tree on that date are not written and are reported
+    as findings, never dropped silently.
+    """
+    result = ExportResult(path=str(path), as_of=as_of)
+    order, orphans = tree_order_on(as_of)
+    for orphan in orphans:
+        result.findings.append(
+            Finding(
+                Severity.WARNING,
+                "parent-not-valid-on-date",
+                f"not exported: its parent is not valid on {as_of}",
+                sor_id=orphan,
+            )
+        )
+    total = len(order)
+    if not total:
+        placed = f"; {len(orphans)} units are valid but not placed" if orphans else ""
+        raise ExportEmpty(
+            f"no units are valid on {as_of} in a complete tree{placed}: "
+            "a SorTree file needs at least one owner"
+        )
+
+    def items() -> Iterator[tuple[UnitRecord, LocationNumberRecord | None]]:
+        for done, (unit, number) in enumerate(_versions_in_order(order, as_of), start=1):
+            if number is not None:
+                result.location_numbers += 1
+            if progress is not None and (done % 500 == 0 or done == total):
+                progress(done, total)
+            yield unit, number
+
+    partial = path.with_name(path.name + ".partial")
+    try:
+        result.units = write_sortree(
+            partial,
+            items(),
+            created_at=created_at or timezone.now(),
+            snapshot_date=as_of,
+        )
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return result
