@@ -4,29 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ChangeSet',
+            name="ChangeSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('import', 'Import'), ('demo', 'Demoregister'), ('service', 'Vedligeholdelse')], max_length=16, verbose_name='art')),
-                ('actor', models.CharField(max_length=150, verbose_name='udført af')),
-                ('source', models.CharField(blank=True, max_length=500, verbose_name='kilde')),
-                ('source_sha256', models.CharField(blank=True, max_length=64, verbose_name='kildens SHA-256')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='startet')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='afsluttet')),
-                ('summary', models.JSONField(blank=True, default=dict, verbose_name='resumé')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("import", "Import"),
+                            ("demo", "Demoregister"),
+                            ("service", "Vedligeholdelse"),
+                        ],
+                        max_length=16,
+                        verbose_name="art",
+                    ),
+                ),
+                ("actor", models.CharField(max_length=150, verbose_name="udført af")),
+                ("source", models.CharField(blank=True, max_length=500, verbose_name="kilde")),
+                (
+                    "source_sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="kildens SHA-256"),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="startet")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="afsluttet"),
+                ),
+                ("summary", models.JSONField(blank=True, default=dict, verbose_name="resumé")),
             ],
             options={
-                'verbose_name': 'ændringssæt',
-                'verbose_name_plural': 'ændringssæt',
-                'ordering': ['-id'],
+                "verbose_name": "ændringssæt",
+                "verbose_name_plural": "ændringssæt",
+                "ordering": ["-id"],
             },
         ),
     ]

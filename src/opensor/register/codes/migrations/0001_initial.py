@@ -4,47 +4,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CodeAddition',
+            name="CodeAddition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('list_name', models.CharField(max_length=40, verbose_name='kodeliste')),
-                ('code', models.CharField(max_length=200, verbose_name='kode')),
-                ('name_da', models.CharField(max_length=200, verbose_name='navn (dansk)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='navn (engelsk)')),
-                ('active', models.BooleanField(default=True, verbose_name='i brug')),
-                ('added_by', models.CharField(max_length=150, verbose_name='tilføjet af')),
-                ('added_at', models.DateTimeField(auto_now_add=True, verbose_name='tilføjet')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("list_name", models.CharField(max_length=40, verbose_name="kodeliste")),
+                ("code", models.CharField(max_length=200, verbose_name="kode")),
+                ("name_da", models.CharField(max_length=200, verbose_name="navn (dansk)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="navn (engelsk)"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="i brug")),
+                ("added_by", models.CharField(max_length=150, verbose_name="tilføjet af")),
+                ("added_at", models.DateTimeField(auto_now_add=True, verbose_name="tilføjet")),
             ],
             options={
-                'verbose_name': 'tilføjet kode',
-                'verbose_name_plural': 'tilføjede koder',
-                'constraints': [models.UniqueConstraint(fields=('list_name', 'code'), name='code_addition_unique')],
+                "verbose_name": "tilføjet kode",
+                "verbose_name_plural": "tilføjede koder",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("list_name", "code"), name="code_addition_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ShakCode',
+            name="ShakCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, verbose_name='SHAK-kode')),
-                ('kind', models.CharField(max_length=3, verbose_name='recordtype')),
-                ('valid_from', models.DateField(verbose_name='gyldig fra')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='gyldig til og med')),
-                ('changed', models.DateField(blank=True, null=True, verbose_name='ændret')),
-                ('text', models.CharField(max_length=200, verbose_name='tekst')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, verbose_name="SHAK-kode")),
+                ("kind", models.CharField(max_length=3, verbose_name="recordtype")),
+                ("valid_from", models.DateField(verbose_name="gyldig fra")),
+                (
+                    "valid_to",
+                    models.DateField(blank=True, null=True, verbose_name="gyldig til og med"),
+                ),
+                ("changed", models.DateField(blank=True, null=True, verbose_name="ændret")),
+                ("text", models.CharField(max_length=200, verbose_name="tekst")),
             ],
             options={
-                'verbose_name': 'SHAK-kode',
-                'verbose_name_plural': 'SHAK-koder',
-                'indexes': [models.Index(fields=['code', 'valid_from'], name='shak_code_idx')],
-                'constraints': [models.UniqueConstraint(fields=('code', 'valid_from'), name='shak_code_period_unique')],
+                "verbose_name": "SHAK-kode",
+                "verbose_name_plural": "SHAK-koder",
+                "indexes": [models.Index(fields=["code", "valid_from"], name="shak_code_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("code", "valid_from"), name="shak_code_period_unique"
+                    )
+                ],
             },
         ),
     ]

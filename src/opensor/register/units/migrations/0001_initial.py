@@ -5,175 +5,476 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdentifierSequence',
+            name="IdentifierSequence",
             fields=[
-                ('name', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('next_value', models.BigIntegerField()),
+                ("name", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("next_value", models.BigIntegerField()),
             ],
             options={
-                'verbose_name': 'nummerserie',
-                'verbose_name_plural': 'nummerserier',
+                "verbose_name": "nummerserie",
+                "verbose_name_plural": "nummerserier",
             },
         ),
         migrations.CreateModel(
-            name='LocationNumber',
+            name="LocationNumber",
             fields=[
-                ('gln', models.CharField(max_length=13, primary_key=True, serialize=False, verbose_name='lokationsnummer (GLN)')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.changeset', verbose_name='oprettet af')),
+                (
+                    "gln",
+                    models.CharField(
+                        max_length=13,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="lokationsnummer (GLN)",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="audit.changeset",
+                        verbose_name="oprettet af",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lokationsnummer',
-                'verbose_name_plural': 'lokationsnumre',
+                "verbose_name": "lokationsnummer",
+                "verbose_name_plural": "lokationsnumre",
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('sor_id', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='SOR-ID')),
-                ('level', models.CharField(choices=[('IE', 'Institutionsejer'), ('SI', 'Sundhedsinstitution'), ('OE', 'Organisatorisk enhed')], max_length=2, verbose_name='niveau')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.changeset', verbose_name='oprettet af')),
+                (
+                    "sor_id",
+                    models.BigIntegerField(
+                        primary_key=True, serialize=False, verbose_name="SOR-ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("IE", "Institutionsejer"),
+                            ("SI", "Sundhedsinstitution"),
+                            ("OE", "Organisatorisk enhed"),
+                        ],
+                        max_length=2,
+                        verbose_name="niveau",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="audit.changeset",
+                        verbose_name="oprettet af",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enhed',
-                'verbose_name_plural': 'enheder',
+                "verbose_name": "enhed",
+                "verbose_name_plural": "enheder",
             },
         ),
         migrations.CreateModel(
-            name='LocationNumberVersion',
+            name="LocationNumberVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_from', models.DateField(verbose_name='første fra-dato')),
-                ('valid_from', models.DateField(verbose_name='fra-dato')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='til-dato')),
-                ('updated_at', models.DateField(blank=True, null=True, verbose_name='opdateret')),
-                ('content_hash', models.CharField(max_length=32, verbose_name='indholdets fingeraftryk')),
-                ('recorded_at', models.DateTimeField(verbose_name='registreret')),
-                ('superseded_at', models.DateTimeField(blank=True, null=True, verbose_name='erstattet')),
-                ('only_internal', models.BooleanField(default=False, verbose_name='kun intern')),
-                ('non_active', models.BooleanField(default=False, verbose_name='ikke aktiv')),
-                ('system_supplier', models.CharField(blank=True, max_length=40, verbose_name='systemleverandør')),
-                ('system_type', models.CharField(blank=True, max_length=40, verbose_name='EDB-system')),
-                ('communication_supplier', models.CharField(blank=True, max_length=40, verbose_name='kommunikationsleverandør')),
-                ('region_code', models.CharField(blank=True, max_length=4, verbose_name='regionskode')),
-                ('edi_administrator', models.CharField(blank=True, max_length=40, verbose_name='EDI-administrator')),
-                ('note', models.CharField(blank=True, max_length=254, null=True, verbose_name='note')),
-                ('status_given', models.BooleanField(default=True, help_text="False when the source gave no SorStatus; the owner's validity is used.", verbose_name='gyldighed angivet i kilden')),
-                ('message_types', models.JSONField(default=list, verbose_name='meddelelsestyper')),
-                ('location_number', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='units.locationnumber', verbose_name='lokationsnummer')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.changeset', verbose_name='registreret af')),
-                ('superseded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.changeset', verbose_name='erstattet af')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='location_versions', to='units.unit', verbose_name='ejer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_from", models.DateField(verbose_name="første fra-dato")),
+                ("valid_from", models.DateField(verbose_name="fra-dato")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="til-dato")),
+                ("updated_at", models.DateField(blank=True, null=True, verbose_name="opdateret")),
+                (
+                    "content_hash",
+                    models.CharField(max_length=32, verbose_name="indholdets fingeraftryk"),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="registreret")),
+                (
+                    "superseded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="erstattet"),
+                ),
+                ("only_internal", models.BooleanField(default=False, verbose_name="kun intern")),
+                ("non_active", models.BooleanField(default=False, verbose_name="ikke aktiv")),
+                (
+                    "system_supplier",
+                    models.CharField(blank=True, max_length=40, verbose_name="systemleverandør"),
+                ),
+                (
+                    "system_type",
+                    models.CharField(blank=True, max_length=40, verbose_name="EDB-system"),
+                ),
+                (
+                    "communication_supplier",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="kommunikationsleverandør"
+                    ),
+                ),
+                (
+                    "region_code",
+                    models.CharField(blank=True, max_length=4, verbose_name="regionskode"),
+                ),
+                (
+                    "edi_administrator",
+                    models.CharField(blank=True, max_length=40, verbose_name="EDI-administrator"),
+                ),
+                (
+                    "note",
+                    models.CharField(blank=True, max_length=254, null=True, verbose_name="note"),
+                ),
+                (
+                    "status_given",
+                    models.BooleanField(
+                        default=True,
+                        help_text="False when the source gave no SorStatus; the owner's validity is used.",
+                        verbose_name="gyldighed angivet i kilden",
+                    ),
+                ),
+                ("message_types", models.JSONField(default=list, verbose_name="meddelelsestyper")),
+                (
+                    "location_number",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="units.locationnumber",
+                        verbose_name="lokationsnummer",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="audit.changeset",
+                        verbose_name="registreret af",
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="audit.changeset",
+                        verbose_name="erstattet af",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="location_versions",
+                        to="units.unit",
+                        verbose_name="ejer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lokationsnummerversion',
-                'verbose_name_plural': 'lokationsnummerversioner',
+                "verbose_name": "lokationsnummerversion",
+                "verbose_name_plural": "lokationsnummerversioner",
             },
         ),
         migrations.CreateModel(
-            name='UnitVersion',
+            name="UnitVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_from', models.DateField(verbose_name='første fra-dato')),
-                ('valid_from', models.DateField(verbose_name='fra-dato')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='til-dato')),
-                ('updated_at', models.DateField(blank=True, null=True, verbose_name='opdateret')),
-                ('content_hash', models.CharField(max_length=32, verbose_name='indholdets fingeraftryk')),
-                ('recorded_at', models.DateTimeField(verbose_name='registreret')),
-                ('superseded_at', models.DateTimeField(blank=True, null=True, verbose_name='erstattet')),
-                ('level', models.CharField(choices=[('IE', 'Institutionsejer'), ('SI', 'Sundhedsinstitution'), ('OE', 'Organisatorisk enhed')], max_length=2, verbose_name='niveau')),
-                ('name', models.CharField(max_length=200, verbose_name='navn')),
-                ('owner_type', models.CharField(blank=True, max_length=40, null=True, verbose_name='ejerforhold')),
-                ('institution_type', models.CharField(blank=True, max_length=40, null=True, verbose_name='institutionstype')),
-                ('unit_type', models.CharField(blank=True, max_length=40, null=True, verbose_name='enhedstype')),
-                ('shak', models.CharField(blank=True, db_index=True, max_length=7, null=True, verbose_name='SHAK-kode')),
-                ('provider_number', models.CharField(blank=True, db_index=True, max_length=9, null=True, verbose_name='ydernummer')),
-                ('pharmacy_id', models.CharField(blank=True, max_length=20, null=True, verbose_name='apoteksnummer')),
-                ('local_code', models.CharField(blank=True, max_length=20, null=True, verbose_name='lokal kode')),
-                ('local_attributes', models.JSONField(default=list, verbose_name='lokale attributter')),
-                ('location_number_inherited', models.BooleanField(blank=True, null=True, verbose_name='lokationsnummer nedarvet')),
-                ('geographical_parent_relation', models.SmallIntegerField(blank=True, null=True, verbose_name='geografisk tilknytning')),
-                ('geographical_parent_sor_id', models.BigIntegerField(blank=True, null=True, verbose_name='geografisk mor (SOR-ID)')),
-                ('postal_address', models.JSONField(blank=True, null=True, verbose_name='postadresse')),
-                ('visiting_address', models.JSONField(blank=True, null=True, verbose_name='besøgsadresse')),
-                ('activity_address', models.JSONField(blank=True, null=True, verbose_name='aktivitetsadresse')),
-                ('contact', models.JSONField(blank=True, null=True, verbose_name='kontaktoplysninger')),
-                ('specialities', models.JSONField(default=list, verbose_name='specialer')),
-                ('ambulant_activity', models.BooleanField(blank=True, null=True, verbose_name='ambulant aktivitet')),
-                ('patients_admitted', models.BooleanField(blank=True, null=True, verbose_name='indlagte patienter')),
-                ('reporting_level', models.BooleanField(blank=True, null=True, verbose_name='indberetningsniveau')),
-                ('replaces', models.JSONField(default=list, verbose_name='erstatter')),
-                ('replaced_by', models.JSONField(default=list, verbose_name='erstattet af')),
-                ('cvr', models.CharField(blank=True, db_index=True, max_length=8, null=True, verbose_name='CVR-nummer')),
-                ('personal_data', models.BooleanField(default=False, verbose_name='personoplysninger (enkeltmandsvirksomhed)')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='child_versions', to='units.unit', verbose_name='overordnet enhed')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.changeset', verbose_name='registreret af')),
-                ('superseded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.changeset', verbose_name='erstattet af')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='units.unit', verbose_name='enhed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_from", models.DateField(verbose_name="første fra-dato")),
+                ("valid_from", models.DateField(verbose_name="fra-dato")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="til-dato")),
+                ("updated_at", models.DateField(blank=True, null=True, verbose_name="opdateret")),
+                (
+                    "content_hash",
+                    models.CharField(max_length=32, verbose_name="indholdets fingeraftryk"),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="registreret")),
+                (
+                    "superseded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="erstattet"),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("IE", "Institutionsejer"),
+                            ("SI", "Sundhedsinstitution"),
+                            ("OE", "Organisatorisk enhed"),
+                        ],
+                        max_length=2,
+                        verbose_name="niveau",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="navn")),
+                (
+                    "owner_type",
+                    models.CharField(
+                        blank=True, max_length=40, null=True, verbose_name="ejerforhold"
+                    ),
+                ),
+                (
+                    "institution_type",
+                    models.CharField(
+                        blank=True, max_length=40, null=True, verbose_name="institutionstype"
+                    ),
+                ),
+                (
+                    "unit_type",
+                    models.CharField(
+                        blank=True, max_length=40, null=True, verbose_name="enhedstype"
+                    ),
+                ),
+                (
+                    "shak",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=7, null=True, verbose_name="SHAK-kode"
+                    ),
+                ),
+                (
+                    "provider_number",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        max_length=9,
+                        null=True,
+                        verbose_name="ydernummer",
+                    ),
+                ),
+                (
+                    "pharmacy_id",
+                    models.CharField(
+                        blank=True, max_length=20, null=True, verbose_name="apoteksnummer"
+                    ),
+                ),
+                (
+                    "local_code",
+                    models.CharField(
+                        blank=True, max_length=20, null=True, verbose_name="lokal kode"
+                    ),
+                ),
+                (
+                    "local_attributes",
+                    models.JSONField(default=list, verbose_name="lokale attributter"),
+                ),
+                (
+                    "location_number_inherited",
+                    models.BooleanField(
+                        blank=True, null=True, verbose_name="lokationsnummer nedarvet"
+                    ),
+                ),
+                (
+                    "geographical_parent_relation",
+                    models.SmallIntegerField(
+                        blank=True, null=True, verbose_name="geografisk tilknytning"
+                    ),
+                ),
+                (
+                    "geographical_parent_sor_id",
+                    models.BigIntegerField(
+                        blank=True, null=True, verbose_name="geografisk mor (SOR-ID)"
+                    ),
+                ),
+                (
+                    "postal_address",
+                    models.JSONField(blank=True, null=True, verbose_name="postadresse"),
+                ),
+                (
+                    "visiting_address",
+                    models.JSONField(blank=True, null=True, verbose_name="besøgsadresse"),
+                ),
+                (
+                    "activity_address",
+                    models.JSONField(blank=True, null=True, verbose_name="aktivitetsadresse"),
+                ),
+                (
+                    "contact",
+                    models.JSONField(blank=True, null=True, verbose_name="kontaktoplysninger"),
+                ),
+                ("specialities", models.JSONField(default=list, verbose_name="specialer")),
+                (
+                    "ambulant_activity",
+                    models.BooleanField(blank=True, null=True, verbose_name="ambulant aktivitet"),
+                ),
+                (
+                    "patients_admitted",
+                    models.BooleanField(blank=True, null=True, verbose_name="indlagte patienter"),
+                ),
+                (
+                    "reporting_level",
+                    models.BooleanField(blank=True, null=True, verbose_name="indberetningsniveau"),
+                ),
+                ("replaces", models.JSONField(default=list, verbose_name="erstatter")),
+                ("replaced_by", models.JSONField(default=list, verbose_name="erstattet af")),
+                (
+                    "cvr",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        max_length=8,
+                        null=True,
+                        verbose_name="CVR-nummer",
+                    ),
+                ),
+                (
+                    "personal_data",
+                    models.BooleanField(
+                        default=False, verbose_name="personoplysninger (enkeltmandsvirksomhed)"
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="child_versions",
+                        to="units.unit",
+                        verbose_name="overordnet enhed",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="audit.changeset",
+                        verbose_name="registreret af",
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="audit.changeset",
+                        verbose_name="erstattet af",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="units.unit",
+                        verbose_name="enhed",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enhedsversion',
-                'verbose_name_plural': 'enhedsversioner',
+                "verbose_name": "enhedsversion",
+                "verbose_name_plural": "enhedsversioner",
             },
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(('level__in', ['IE', 'SI', 'OE'])), name='unit_level_valid'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__in", ["IE", "SI", "OE"])), name="unit_level_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(('sor_id__gte', 10000000000)), name='unit_sor_id_at_least_11_digits'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sor_id__gte", 10000000000)),
+                name="unit_sor_id_at_least_11_digits",
+            ),
         ),
         migrations.AddIndex(
-            model_name='locationnumberversion',
-            index=models.Index(fields=['owner', 'valid_from'], name='location_version_owner_idx'),
+            model_name="locationnumberversion",
+            index=models.Index(fields=["owner", "valid_from"], name="location_version_owner_idx"),
         ),
         migrations.AddIndex(
-            model_name='locationnumberversion',
-            index=models.Index(fields=['location_number', 'valid_from'], name='location_version_idx'),
+            model_name="locationnumberversion",
+            index=models.Index(
+                fields=["location_number", "valid_from"], name="location_version_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='locationnumberversion',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gt', models.F('valid_from')), _connector='OR'), name='location_version_valid_time_not_empty'),
+            model_name="locationnumberversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gt", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="location_version_valid_time_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='locationnumberversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('superseded_at__isnull', True)), fields=('location_number', 'valid_from'), name='location_version_one_current_per_start'),
+            model_name="locationnumberversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=("location_number", "valid_from"),
+                name="location_version_one_current_per_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='locationnumberversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('superseded_at__isnull', True), ('valid_to__isnull', True)), fields=('location_number',), name='location_version_one_open'),
+            model_name="locationnumberversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("superseded_at__isnull", True), ("valid_to__isnull", True)),
+                fields=("location_number",),
+                name="location_version_one_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='unitversion',
-            index=models.Index(fields=['unit', 'valid_from'], name='unit_version_asof_idx'),
+            model_name="unitversion",
+            index=models.Index(fields=["unit", "valid_from"], name="unit_version_asof_idx"),
         ),
         migrations.AddIndex(
-            model_name='unitversion',
-            index=models.Index(fields=['parent', 'valid_from'], name='unit_version_children_idx'),
+            model_name="unitversion",
+            index=models.Index(fields=["parent", "valid_from"], name="unit_version_children_idx"),
         ),
         migrations.AddIndex(
-            model_name='unitversion',
-            index=models.Index(fields=['valid_from', 'valid_to'], name='unit_version_valid_idx'),
+            model_name="unitversion",
+            index=models.Index(fields=["valid_from", "valid_to"], name="unit_version_valid_idx"),
         ),
         migrations.AddConstraint(
-            model_name='unitversion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('level', 'IE'), ('parent__isnull', True)), models.Q(('level__in', ['SI', 'OE']), ('parent__isnull', False)), _connector='OR'), name='unit_version_owner_has_no_parent'),
+            model_name="unitversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("level", "IE"), ("parent__isnull", True)),
+                    models.Q(("level__in", ["SI", "OE"]), ("parent__isnull", False)),
+                    _connector="OR",
+                ),
+                name="unit_version_owner_has_no_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unitversion',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gt', models.F('valid_from')), _connector='OR'), name='unit_version_valid_time_not_empty'),
+            model_name="unitversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gt", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="unit_version_valid_time_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unitversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('superseded_at__isnull', True)), fields=('unit', 'valid_from'), name='unit_version_one_current_per_start'),
+            model_name="unitversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=("unit", "valid_from"),
+                name="unit_version_one_current_per_start",
+            ),
         ),
     ]
