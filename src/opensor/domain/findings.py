@@ -99,9 +99,7 @@ _UNIT_CODE_FIELDS = (
 )
 
 
-def _code_finding(
-    codes: CodeLists, list_name: str, code: str, **where: Any
-) -> Finding | None:
+def _code_finding(codes: CodeLists, list_name: str, code: str, **where: Any) -> Finding | None:
     try:
         codes.validate(list_name, code)
     except InvalidCode as error:
