@@ -25,8 +25,14 @@ def home(tmp_path_factory) -> Path:
 
 
 def sor(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, SOR_HOME=str(home), SOR_ACTOR="test")
+    env = dict(
+        os.environ,
+        SOR_HOME=str(home),
+        SOR_ACTOR="test",
+        DJANGO_SETTINGS_MODULE="opensor.register.settings",  # not the suite's test settings
+    )
     env.pop("SOR_DATABASE_URL", None)
+    env.pop("SOR_TEST_DATABASE_URL", None)
     completed = subprocess.run(
         [sys.executable, "-m", "opensor.cli", *args],
         env=env,
