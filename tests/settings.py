@@ -15,3 +15,7 @@ else:
     os.environ.pop("SOR_DATABASE_URL", None)
 
 from opensor.register.settings import *  # noqa: F403
+
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    # One test database per run, so that runs side by side on one server never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_opensor_{os.getpid()}"}  # noqa: F405
