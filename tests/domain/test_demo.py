@@ -447,3 +447,12 @@ def test_hospitals_and_region_seats_lie_in_their_region() -> None:
             assert municipality(code).region_code == region_code, name
     for region_code, code in REGION_SEATS.items():
         assert municipality(code).region_code == region_code
+
+
+def test_names_longer_than_sortree_allows_are_shortened_at_a_word_boundary():
+    from opensor.domain.demo.tree import MAX_NAME_LENGTH, fit_name
+
+    long_name = "Speciallægeklinik for Intern Medicin, Frederiksberg Allé Centrum"
+    assert len(long_name) > MAX_NAME_LENGTH
+    assert fit_name(long_name) == "Speciallægeklinik for Intern Medicin, Frederiksberg Allé"
+    assert fit_name("Kort navn") == "Kort navn"

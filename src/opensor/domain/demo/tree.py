@@ -335,7 +335,7 @@ class History:
                     location_number_inherited=inherited,
                     replaces=node.replaces,
                     replaced_by=node.replaced_by if last else (),
-                    **fields,
+                    **{**fields, "name": fit_name(fields["name"])},
                 )
             )
         return DemoUnit(
@@ -378,3 +378,15 @@ class History:
                 )
             )
         return tuple(records)
+
+
+MAX_NAME_LENGTH = 60
+"""SorTree's EntityName holds at most 60 characters."""
+
+
+def fit_name(name: str) -> str:
+    """``name``, shortened at a word boundary to fit :data:`MAX_NAME_LENGTH` if it is longer."""
+    if len(name) <= MAX_NAME_LENGTH:
+        return name
+    cut = name[: MAX_NAME_LENGTH + 1].rsplit(" ", 1)[0].rstrip(" ,-")
+    return cut if cut else name[:MAX_NAME_LENGTH]
