@@ -48,7 +48,7 @@ def sor(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 @pytest.fixture(scope="module")
 def quickstarted(home: Path) -> Path:
-    sor(home, "quickstart", "--scale", "0.01")
+    sor(home, "quickstart", "--scale", "0.01", "--no-serve")
     return home
 
 
@@ -59,7 +59,7 @@ def test_a_command_before_init_says_to_run_init(tmp_path):
 
 
 def test_quickstart_loads_a_demo_register_and_shows_a_unit_that_exists(quickstarted):
-    result = sor(quickstarted, "quickstart", "--scale", "0.01")
+    result = sor(quickstarted, "quickstart", "--scale", "0.01", "--no-serve")
     assert "demo not loaded again" in result.stderr
     sor_id = next(w for w in result.stderr.split() if w.isdigit() and len(w) >= 11)
     unit = json.loads(sor(quickstarted, "unit", sor_id).stdout)

@@ -82,6 +82,12 @@ def demo_command(scale: float, seed: int, reference_date: date | None) -> None:
 TOUR = """\
 [bold]OpenSOR is running on {database}.[/]
 
+Served (once the server below has started) at http://127.0.0.1:{port}/:
+  http://127.0.0.1:{port}/api/v1/docs                 the REST API, browsable
+  http://127.0.0.1:{port}/api/v1/units/{sor_id}
+  http://127.0.0.1:{port}/fhir/Organization/{sor_id}
+  http://127.0.0.1:{port}/api/v1/routing?sorId={sor_id}
+
 Try:
   sor unit {sor_id}
       the effective unit as JSON, with where each inherited value comes from
@@ -101,23 +107,39 @@ Try:
 @click.command("quickstart")
 @click.option("--scale", default=0.2, show_default=True, help="Size of the demo register.")
 @click.option("--seed", default=1, show_default=True)
-def quickstart_command(scale: float, seed: int) -> None:
-    """Initialise the register, load the demo register if it is empty, and show a tour."""
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve afterwards.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def quickstart_command(ctx: click.Context, scale: float, seed: int, serve: bool, port: int) -> None:
+    """Initialise, load the demo register if empty, publish it and serve it on one port."""
     setup_django(require_migrated=False)
     _migrate()
+    from opensor.cli.publish import publish_once
+    from opensor.cli.serve import serve_command
     from opensor.register.units.models import Unit, UnitVersion
 
     if not Unit.objects.exists():
         _load_demo(scale, seed, date.today())
     else:
         err_console.print("the register already holds units: demo not loaded again")
+    publish_once(as_of=None, keep=7, root=None)
     sample = (
         UnitVersion.objects.valid_on(date.today())
         .filter(level="OE", parent__isnull=False, provider_number__isnull=False)
         .values_list("unit_id", flat=True)
         .first()
     ) or Unit.objects.values_list("sor_id", flat=True).first()
-    err_console.print(TOUR.format(database=_database_label(), sor_id=sample))
+    err_console.print(TOUR.format(database=_database_label(), sor_id=sample, port=port))
+    if serve:
+        ctx.invoke(
+            serve_command,
+            host="127.0.0.1",
+            port=port,
+            workers=1,
+            publications=None,
+            server="granian",
+            access_log=False,
+        )
 
 
 def register(group: click.Group) -> None:

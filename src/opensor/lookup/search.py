@@ -1,0 +1,503 @@
+"""``GET /api/v1/units``: free-text and code search with filters and cursor paging.
+
+How ``q`` matches (every word must match, AND):
+
+* a word matches a unit whose folded name (:func:`~opensor.publication.schema.fold_danish`:
+  case, æ/ae, ø/oe, å/aa and accents fold alike) has a word starting with it (``unit_fts``);
+* a word that looks like a code also matches a unit by that code: SOR-ID, SHAK, ydernummer,
+  CVR, postcode, or GLN (the units whose effective location number it is);
+* ranking: a unit one of the codes belongs to (tier 0), then names equal to the folded query
+  (1), names starting with it (2), other matches (3); within a tier by folded name, then SOR-ID;
+* *fuzzy* matching (``unit_trigram`` candidates sharing parts of the words, re-ranked by the
+  similarity of the folded query to the best-aligned part of the folded name) is added when
+  prefix matching finds fewer than ``fuzzy_when_fewer_than`` units, or always with
+  ``fuzzy=true`` (never with ``fuzzy=false``); fuzzy hits follow the prefix hits.
+
+Without ``q`` the order is folded name then SOR-ID, or distance then SOR-ID with ``near``.
+Paging is by keyset: the cursor holds the last row's sort key, so each page costs the same and
+no row is dropped or repeated; ``total`` is the exact size of the result.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.fuzz import partial_ratio
+from starlette.requests import Request
+from starlette.responses import Response
+
+from opensor.lookup.common import SUMMARY_COLUMNS, SUMMARY_WIDTH, Context, next_url, page_document
+from opensor.lookup.common import summary as unit_summary
+from opensor.lookup.fuzzy import fuzzy_match_expression
+from opensor.lookup.params import (
+    encode_cursor,
+    parse_bool,
+    parse_code,
+    parse_code_list,
+    parse_near,
+    parse_postcodes,
+    query_fingerprint,
+    query_params,
+)
+from opensor.lookup.problems import ApiError, bad_parameter
+from opensor.lookup.readmodel import ReadModel
+from opensor.lookup.responses import cache_control, etag_for, json_response, not_modified
+from opensor.publication.schema import fold_danish
+
+__all__ = ["SEARCH_PARAMETERS", "SearchEndpoint", "query_words"]
+
+SEARCH_PARAMETERS = frozenset(
+    {
+        "q",
+        "fuzzy",
+        "level",
+        "type",
+        "speciality",
+        "shak",
+        "ean",
+        "ydernummer",
+        "cvr",
+        "postcode",
+        "municipality",
+        "region",
+        "country",
+        "active",
+        "near",
+        "radius_km",
+        "limit",
+        "cursor",
+    }
+)
+
+_WORD = re.compile(r"[^\W_]+")
+_LEVEL = re.compile(r"IE|SI|OE")
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_MUNICIPALITY = re.compile(r"[0-9]{4}")
+_REGION = re.compile(r"10[0-9]{2}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_SHAK_LIKE = re.compile(r"[0-9][0-9a-z]{3}|[0-9][0-9a-z]{5,6}")
+_MAX_WORDS = 8
+_MAX_Q = 200
+
+_MATCH_NAMES = ("code", "exact", "prefix", "words", "related")
+
+
+def query_words(text: str) -> list[str]:
+    """The folded words of a query, split the way ``unit_fts`` splits names."""
+    return _WORD.findall(fold_danish(text))
+
+
+def _glob_escape(word: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in word)
+
+
+def _fts_phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _code_terms(word: str) -> list[tuple[str, object]]:
+    """The (column condition, value) pairs a code-like word matches."""
+    terms: list[tuple[str, object]] = []
+    if word.isdigit():
+        if len(word) <= 18 and word[0] != "0":
+            terms.append(("u.sor_id = ?", int(word)))
+        if len(word) in (4, 6, 7):
+            terms.append(("u.shak = ?", word))
+        if len(word) == 6:
+            terms.append(("u.provider_number = ?", word))
+        if len(word) == 8:
+            terms.append(("u.cvr = ?", word))
+        if len(word) in (3, 4):
+            terms.append(("u.postcode = ?", word))
+        if len(word) == 13:
+            terms.append(("u.gln = ?", word))
+    elif _SHAK_LIKE.fullmatch(word):
+        terms.append(("u.shak = ?", word.upper()))
+    return terms
+
+
+class _Query:
+    """One search request, parsed: SQL conditions, ranking and the sort order."""
+
+    def __init__(self, params: dict[str, str]) -> None:
+        self.where: list[str] = []
+        self.args: list[Any] = []
+        self.q = params.get("q")
+        self.words: list[str] = []
+        self.folded = ""
+        self.code_words: list[str] = []
+        self.near: tuple[float, float, float] | None = None
+        self._filters(params)
+        if self.q is not None:
+            self._text(self.q)
+
+    def _in(self, column: str, values: list[Any]) -> None:
+        self.where.append(f"{column} IN ({','.join('?' * len(values))})")
+        self.args += values
+
+    def _filters(self, params: dict[str, str]) -> None:
+        get = params.get
+        if (value := get("level")) is not None:
+            levels = parse_code_list(
+                "level", value, pattern=_LEVEL, allowed="IE, SI or OE", normalise=str.upper
+            )
+            self._in("u.level", levels)
+        if (value := get("type")) is not None:
+            codes = parse_code_list("type", value, pattern=_DIGITS, allowed="SNOMED CT codes")
+            self._in("u.type_code", codes)
+        if (value := get("speciality")) is not None:
+            codes = parse_code_list("speciality", value, pattern=_DIGITS, allowed="SNOMED CT codes")
+            marks = ",".join("?" * len(codes))
+            self.where.append(
+                "EXISTS (SELECT 1 FROM unit_speciality s WHERE s.sor_id = u.sor_id "
+                f"AND s.code IN ({marks}))"
+            )
+            self.args += codes
+        for name, column in (
+            ("shak", "u.shak"),
+            ("ean", "u.gln"),
+            ("ydernummer", "u.provider_number"),
+            ("cvr", "u.cvr"),
+        ):
+            if (value := get(name)) is not None:
+                self._in(column, [parse_code(name, item) for item in value.split(",")])
+        if (value := get("postcode")) is not None:
+            self._in("u.postcode", parse_postcodes("postcode", value))
+        if (value := get("municipality")) is not None:
+            codes = parse_code_list(
+                "municipality",
+                value,
+                pattern=_MUNICIPALITY,
+                allowed="4-digit municipality codes, e.g. 0101",
+                normalise=lambda v: v.zfill(4) if v.isdigit() and len(v) < 4 else v,
+            )
+            self._in("u.municipality_code", codes)
+        if (value := get("region")) is not None:
+            codes = parse_code_list(
+                "region", value, pattern=_REGION, allowed="region codes 1081-1085"
+            )
+            self._in("u.region_code", codes)
+        if (value := get("country")) is not None:
+            codes = parse_code_list(
+                "country",
+                value,
+                pattern=_COUNTRY,
+                allowed="ISO 3166 alpha-2 codes: DK, GL, FO",
+                normalise=str.upper,
+            )
+            self._in("u.country", codes)
+        if (value := get("active")) is not None:
+            self.where.append("u.active = ?")
+            self.args.append(int(parse_bool("active", value)))
+        if (value := get("near")) is not None:
+            lat, lon, km = parse_near(value, get("radius_km"))
+            self.near = (lat, lon, km)
+            dlat = km / 111.32
+            dlon = km / (111.32 * max(math.cos(math.radians(lat)), 0.01))
+            self.where.append(
+                "u.latitude BETWEEN ? AND ? AND u.longitude BETWEEN ? AND ? "
+                "AND sor_distance_km(u.latitude, u.longitude, ?, ?) <= ?"
+            )
+            self.args += [lat - dlat, lat + dlat, lon - dlon, lon + dlon, lat, lon, km]
+        elif get("radius_km") is not None:
+            raise bad_parameter(
+                "radius_km", get("radius_km"), "is given without near", "use it with near=lat,lon"
+            )
+
+    def _text(self, q: str) -> None:
+        if len(q) > _MAX_Q:
+            raise bad_parameter(
+                "q", q[:40] + "…", f"is longer than {_MAX_Q} characters", "a shorter text"
+            )
+        self.words = query_words(q)[:_MAX_WORDS]
+        self.folded = " ".join(self.words)
+        if not self.words:
+            raise bad_parameter("q", q, "has no letters or digits", "words or codes to look for")
+        self.code_words = [w for w in self.words if _code_terms(w)]
+
+    def distance(self) -> str:
+        """The SQL distance expression (km) when ``near`` is given."""
+        return "sor_distance_km(u.latitude, u.longitude, ?, ?)"
+
+    def candidates(self, table: str) -> tuple[str, list[Any]]:
+        """SQL selecting the SOR-IDs every word of ``q`` matches (by name prefix or code)."""
+        plain = [w for w in self.words if w not in self.code_words]
+        parts: list[str] = []
+        args: list[Any] = []
+        if plain:
+            expression = " AND ".join(f"name_folded : {_fts_phrase(w)} *" for w in plain)
+            parts.append("SELECT rowid AS id FROM unit_fts WHERE unit_fts MATCH ?")
+            args.append(expression)
+        for word in self.code_words:
+            union = ["SELECT rowid AS id FROM unit_fts WHERE unit_fts MATCH ?"]
+            args.append(f"name_folded : {_fts_phrase(word)} *")
+            for condition, value in _code_terms(word):
+                union.append(f"SELECT u.sor_id AS id FROM {table} u WHERE {condition}")
+                args.append(value)
+            parts.append(" UNION ".join(union))
+        return " INTERSECT ".join(f"SELECT id FROM ({p})" for p in parts), args
+
+    def tier(self) -> tuple[str, list[Any]]:
+        """SQL ranking a match (see :data:`_MATCH_NAMES`).
+
+        0 a code of the unit's own (SOR-ID, SHAK, ydernummer, CVR, own GLN); 1 the folded
+        name equals the folded query; 2 the name starts with it; 3 the words match elsewhere
+        in the name; 4 only a related code matched (the postcode, an inherited GLN).
+        """
+        args: list[Any] = []
+        own: list[str] = []
+        related: list[str] = []
+        related_args: list[Any] = []
+        for word in self.code_words:
+            for condition, value in _code_terms(word):
+                if condition == "u.gln = ?":
+                    own.append("(u.gln = ? AND u.gln_source = u.sor_id)")
+                    args.append(value)
+                    related.append(condition)
+                    related_args.append(value)
+                elif condition == "u.postcode = ?":
+                    related.append(condition)
+                    related_args.append(value)
+                else:
+                    own.append(condition)
+                    args.append(value)
+        cases = []
+        if own:
+            cases.append(f"WHEN {' OR '.join(own)} THEN 0")
+        cases.append("WHEN u.name_folded = ? THEN 1")
+        cases.append("WHEN substr(u.name_folded, 1, ?) = ? THEN 2")
+        args += [self.folded, len(self.folded), self.folded]
+        name_match = " AND ".join("(' ' || u.name_folded) GLOB ?" for _ in self.words)
+        cases.append(f"WHEN {name_match} THEN 3")
+        args += [f"*[^a-z0-9]{_glob_escape(w)}*" for w in self.words]
+        if related:
+            cases.append(f"WHEN {' OR '.join(related)} THEN 4")
+            args += related_args
+        return f"CASE {' '.join(cases)} ELSE 3 END", args
+
+
+class SearchEndpoint:
+    """``GET /api/v1/units``."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.cache = cache_control(context.settings.max_age)
+
+    async def search(self, request: Request) -> Response:
+        """Search units by text, codes and filters; one page of summaries."""
+        scope = request.scope
+        params = query_params(scope, SEARCH_PARAMETERS)
+        context = self.context
+        settings = context.settings
+        model, cursor = context.cursor_model(params)
+        limit = context.limit(params, default=settings.page_size, maximum=settings.max_page_size)
+        fuzzy = parse_bool("fuzzy", params["fuzzy"]) if "fuzzy" in params else None
+        query = _Query(params)
+        if fuzzy is not None and query.q is None:
+            raise bad_parameter("fuzzy", params["fuzzy"], "is given without q", "use it with q")
+        etag = etag_for(model.number, scope["path"], scope["query_string"])
+        if not_modified(scope, etag):
+            return json_response(scope, b"", etag=etag, cache=self.cache)
+        key = cursor.key if cursor is not None else None
+        if query.q is None:
+            total, rows, next_key = self._browse(model, query, key, limit)
+        else:
+            total, rows, next_key = self._text(model, query, key, limit, fuzzy)
+        link = None
+        if next_key is not None:
+            token = encode_cursor(model.number, query_fingerprint(params), next_key)
+            link = next_url(scope["path"], params, token)
+        document = page_document(model, total=total, limit=limit, items=rows, next_link=link)
+        return json_response(scope, document, etag=etag, cache=self.cache)
+
+    # -- without q: by name, or by distance ------------------------------------------------
+
+    def _browse(
+        self, model: ReadModel, query: _Query, key: list[Any] | None, limit: int
+    ) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
+        connection = model.connection()
+        table = model.list_table
+        where = " AND ".join(query.where) or "1"
+        total = model.count(f"SELECT count(*) FROM {table} u WHERE {where}", query.args)
+        args = list(query.args)
+        if query.near is not None:
+            lat, lon, _ = query.near
+            order = [query.distance(), "u.sor_id"]
+            order_args: list[Any] = [lat, lon]
+            types: tuple[type, ...] = (float, int)
+        else:
+            order, order_args, types = ["u.name_folded", "u.sor_id"], [], (str, int)
+        select = f"SELECT {SUMMARY_COLUMNS}, {order[0]} AS sortkey FROM {table} u WHERE {where}"
+        args = order_args + args
+        if key is not None:
+            _check_key(key, types)
+            select += f" AND ({order[0]}, u.sor_id) > (?, ?)"
+            args += order_args + key
+        select += " ORDER BY sortkey, u.sor_id LIMIT ?"
+        rows = connection.execute(select, [*args, limit + 1]).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = []
+        for row in rows:
+            item = unit_summary(row)
+            if query.near is not None:
+                item["distance_km"] = round(row[SUMMARY_WIDTH], 3)
+            items.append(item)
+        next_key = [rows[-1][SUMMARY_WIDTH], rows[-1][0]] if more else None
+        return total, items, next_key
+
+    # -- with q: prefix and code matches, fuzzy when too few --------------------------------
+
+    def _text(
+        self,
+        model: ReadModel,
+        query: _Query,
+        key: list[Any] | None,
+        limit: int,
+        fuzzy: bool | None,
+    ) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
+        connection = model.connection()
+        table = model.list_table
+        candidates, candidate_args = query.candidates(table)
+        where = " AND ".join([f"u.sor_id IN ({candidates})", *query.where])
+        args = candidate_args + query.args
+        total = model.count(f"SELECT count(*) FROM {table} u WHERE {where}", args)
+        settings = self.context.settings
+        if fuzzy is True or (fuzzy is None and total < settings.fuzzy_when_fewer_than):
+            return self._fuzzy(model, query, where, args, key, limit)
+        tier, tier_args = query.tier()
+        extra = ""
+        extra_args: list[Any] = []
+        if query.near is not None:
+            extra = f", {query.distance()}"
+            extra_args = [query.near[0], query.near[1]]
+        select = (
+            f"SELECT {SUMMARY_COLUMNS}, {tier} AS tier, u.name_folded{extra} "
+            f"FROM {table} u WHERE {where}"
+        )
+        all_args = tier_args + extra_args + args
+        if key is not None:
+            _check_key(key, (int, str, int))
+            select += f" AND ({tier}, u.name_folded, u.sor_id) > (?, ?, ?)"
+            all_args += tier_args + key
+        select += " ORDER BY tier, u.name_folded, u.sor_id LIMIT ?"
+        rows = connection.execute(select, [*all_args, limit + 1]).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = []
+        for row in rows:
+            item = unit_summary(row)
+            item["match"] = _MATCH_NAMES[row[SUMMARY_WIDTH]]
+            if query.near is not None:
+                item["distance_km"] = round(row[SUMMARY_WIDTH + 2], 3)
+            items.append(item)
+        last = rows[-1] if rows else None
+        next_key = (
+            [last[SUMMARY_WIDTH], last[SUMMARY_WIDTH + 1], last[0]] if more and last else None
+        )
+        return total, items, next_key
+
+    def _fuzzy(
+        self,
+        model: ReadModel,
+        query: _Query,
+        where: str,
+        args: list[Any],
+        key: list[Any] | None,
+        limit: int,
+    ) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
+        """Prefix/code matches (first ``fuzzy_candidates`` by tier) then fuzzy matches.
+
+        The result is computed whole (it is at most twice ``fuzzy_candidates`` rows) and
+        paged by its sort key ``[rank, folded name, SOR-ID]``: rank is the tier (0-4) for
+        prefix and code matches and ``5 + (1 - similarity)`` for fuzzy ones.
+        """
+        settings = self.context.settings
+        connection = model.connection()
+        table = model.list_table
+        tier, tier_args = query.tier()
+        extra = f", {query.distance()}" if query.near is not None else ", NULL"
+        extra_args = [query.near[0], query.near[1]] if query.near is not None else []
+        ranked: dict[int, tuple[float, str, tuple[Any, ...], float | None]] = {}
+        for row in connection.execute(
+            f"SELECT {SUMMARY_COLUMNS}, {tier} AS tier, u.name_folded{extra} FROM {table} u "
+            f"WHERE {where} ORDER BY tier, u.name_folded, u.sor_id LIMIT ?",
+            [*tier_args, *extra_args, *args, settings.fuzzy_candidates],
+        ):
+            ranked[row[0]] = (float(row[SUMMARY_WIDTH]), row[SUMMARY_WIDTH + 1], row, None)
+        match = fuzzy_match_expression(query.words)
+        if match is not None:
+            filters = " AND ".join(query.where) or "1"
+            names = {
+                sor_id: folded
+                for sor_id, folded in connection.execute(
+                    f"SELECT u.sor_id, u.name_folded FROM unit_trigram t JOIN {table} u "
+                    f"ON u.sor_id = t.rowid WHERE unit_trigram MATCH ? AND {filters} LIMIT ?",
+                    [match, *query.args, settings.fuzzy_scan],
+                )
+                if sor_id not in ranked
+            }
+            scored = [
+                (score / 100.0, folded, sor_id)
+                for folded, score, sor_id in process.extract(
+                    query.folded,
+                    names,
+                    scorer=partial_ratio,
+                    score_cutoff=settings.fuzzy_threshold * 100.0,
+                    limit=settings.fuzzy_candidates,
+                )
+            ]
+            scored.sort(key=lambda hit: (-hit[0], hit[1], hit[2]))
+            best = {sor_id: score for score, _, sor_id in scored}
+            if best:
+                marks = ",".join("?" * len(best))
+                for row in connection.execute(
+                    f"SELECT {SUMMARY_COLUMNS}, NULL, u.name_folded{extra} FROM {table} u "
+                    f"WHERE u.sor_id IN ({marks})",
+                    [*extra_args, *best],
+                ):
+                    score = best[row[0]]
+                    ranked[row[0]] = (5.0 + (1.0 - score), row[SUMMARY_WIDTH + 1], row, score)
+        ordered = sorted(ranked.items(), key=lambda item: (item[1][0], item[1][1], item[0]))
+        start = 0
+        if key is not None:
+            _check_key(key, (float, str, int))
+            wanted = (float(key[0]), key[1], key[2])
+            while start < len(ordered) and (
+                (ordered[start][1][0], ordered[start][1][1], ordered[start][0]) <= wanted
+            ):
+                start += 1
+        page = ordered[start : start + limit]
+        items = []
+        for _, (rank, _, row, similar) in page:
+            item = unit_summary(row)
+            if similar is None:
+                item["match"] = _MATCH_NAMES[int(rank)]
+            else:
+                item["match"] = "fuzzy"
+                item["similarity"] = round(similar, 3)
+            if query.near is not None:
+                item["distance_km"] = round(row[SUMMARY_WIDTH + 2], 3)
+            items.append(item)
+        next_key = None
+        if start + limit < len(ordered) and page:
+            last_id, (rank, folded, _, _) = page[-1]
+            next_key = [rank, folded, last_id]
+        return len(ordered), items, next_key
+
+
+def _check_key(key: list[Any], types: tuple[type, ...]) -> None:
+    ok = len(key) == len(types) and all(
+        (isinstance(v, t) or (t is float and isinstance(v, int))) and not isinstance(v, bool)
+        for v, t in zip(key, types, strict=True)
+    )
+    if not ok:
+        raise ApiError(
+            "invalid-parameter",
+            "parameter 'cursor' does not fit this query; allowed: a cursor copied from the "
+            "`next` link of the previous page of the same query",
+            parameter="cursor",
+        )

@@ -1,0 +1,44 @@
+"""Settings of the lookup service (cache lifetimes, page sizes, search tuning)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["LookupSettings"]
+
+
+@dataclass(frozen=True, slots=True)
+class LookupSettings:
+    """Tunable behaviour of the lookup service; the defaults suit production.
+
+    Cache lifetimes are seconds of ``Cache-Control: max-age``: a unit document may be served
+    from a cache for ``max_age`` after a new publication appears; publication files never
+    change and are ``immutable``.
+    """
+
+    max_age: int = 300
+    """Resources read from the current publication (units, lists, routing, mappings)."""
+    max_age_latest: int = 60
+    """The latest-publication manifest, the list of publications and the change feed."""
+    max_age_files: int = 31_536_000
+    """Publication files (immutable)."""
+    page_size: int = 50
+    """Rows per page when ``limit`` is not given."""
+    max_page_size: int = 500
+    """The largest ``limit`` accepted for pages of units."""
+    changes_limit: int = 100
+    """Events per page of the change feed when ``limit`` is not given."""
+    max_changes_limit: int = 1000
+    """The largest ``limit`` accepted by the change feed."""
+    check_interval: float = 1.0
+    """Seconds between checks of the store's ``current`` link for a newer publication."""
+    fuzzy_when_fewer_than: int = 3
+    """Free-text search also tries fuzzy matching when prefix matching finds fewer units."""
+    fuzzy_candidates: int = 200
+    """How many fuzzy matches are kept (the most similar), and prefix matches before them."""
+    fuzzy_scan: int = 1000
+    """How many names sharing parts of the query fuzzy matching scores at most."""
+    fuzzy_threshold: float = 0.75
+    """The least similarity (0-1, difflib ratio of folded names) a fuzzy match must reach."""
+    kept_cursor_publications: int = 2
+    """How many older publications stay open to finish cursor walks begun on them."""
