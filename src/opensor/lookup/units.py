@@ -215,22 +215,9 @@ class UnitEndpoints:
             "ORDER BY u.name, u.sor_id LIMIT ?",
             [*page_args, limit + 1],
         ).fetchall()
-        link = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            token = encode_cursor(
-                model.number, query_fingerprint(params), [rows[-1][2], rows[-1][0]]
-            )
-            link = next_url(scope["path"], params, token)
-        document = page_document(
-            model,
-            sor_id=str(sor_id),
-            total=total,
-            limit=limit,
-            items=[summary(row) for row in rows],
-            next_link=link,
+        return self._page(
+            scope, model, params, etag, sor_id, rows, total, limit, lambda r: [r[2], r[0]]
         )
-        return json_response(scope, document, etag=etag, cache=self.cache)
 
     async def ancestors(self, request: Request) -> Response:
         """The unit's ancestors, nearest first (parent, …, owner)."""
@@ -298,10 +285,25 @@ class UnitEndpoints:
             "ORDER BY u.path LIMIT ?",
             [*page_args, limit + 1],
         ).fetchall()
+        return self._page(scope, model, params, etag, sor_id, rows, total, limit, lambda r: [r[-1]])
+
+    def _page(
+        self,
+        scope: Any,
+        model: Any,
+        params: Any,
+        etag: str,
+        sor_id: int,
+        rows: list[Any],
+        total: int,
+        limit: int,
+        cursor_key: Any,
+    ) -> Response:
+        """One page of a tree listing, with a ``next`` link whose cursor is the last row's key."""
         link = None
         if len(rows) > limit:
             rows = rows[:limit]
-            token = encode_cursor(model.number, query_fingerprint(params), [rows[-1][-1]])
+            token = encode_cursor(model.number, query_fingerprint(params), cursor_key(rows[-1]))
             link = next_url(scope["path"], params, token)
         document = page_document(
             model,
