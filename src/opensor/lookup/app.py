@@ -11,7 +11,6 @@ The application is composable: :func:`api_routes` gives the REST routes for any
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,6 +23,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from opensor.lookup.common import API, Context
 from opensor.lookup.docs_page import docs_html
+from opensor.lookup.fhir import routes as fhir_routes
 from opensor.lookup.middleware import FastPath, Metrics, RequestMiddleware
 from opensor.lookup.openapi import openapi_document
 from opensor.lookup.problems import EXCEPTION_HANDLERS
@@ -103,17 +103,8 @@ def build_api(
 
 
 def _fhir_routes(provider: CurrentPublication) -> list[BaseRoute]:
-    """The FHIR routes of :mod:`opensor.lookup.fhir` mounted at ``/fhir``, when present."""
-    try:
-        module = importlib.import_module("opensor.lookup.fhir")
-    except ModuleNotFoundError as error:
-        if error.name in ("opensor.lookup.fhir", "opensor.lookup"):
-            return []
-        raise
-    factory = getattr(module, "routes", None)
-    if factory is None:
-        return []
-    return [Mount("/fhir", routes=factory(provider))]
+    """The FHIR routes of :mod:`opensor.lookup.fhir`, mounted at ``/fhir``."""
+    return [Mount("/fhir", routes=fhir_routes(provider))]
 
 
 def create_app(
@@ -137,7 +128,7 @@ def create_app(
 
     routes, fast_paths = build_api(context, metrics)
     app = Starlette(
-        routes=[*routes, *_fhir_routes(provider)],
+        routes=[*_fhir_routes(provider), *routes],  # FHIR first: routes are tried in order
         middleware=[Middleware(RequestMiddleware, metrics=metrics, fast_paths=fast_paths)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
