@@ -27,6 +27,7 @@ _INSERTS = {
     "unit_fts": 3,
     "unit_trigram": 2,
     "unit": 31,
+    "unit_summary": 22,
     "unit_speciality": 3,
     "unit_version": 6,
     "location_number": 7,

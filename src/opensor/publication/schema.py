@@ -101,6 +101,47 @@ CREATE INDEX unit_geo ON unit (latitude, longitude) WHERE latitude IS NOT NULL;
 CREATE INDEX unit_name ON unit (name_folded);
 CREATE INDEX unit_last_updated ON unit (last_updated);
 
+-- The narrow columns of `unit` (same values, one row per unit), for lists and searches that
+-- touch many units: a `unit` row holds three documents (about one row per page), a summary row
+-- about 150 bytes. Added in schema version 1 without a version change: readers that do not know
+-- it ignore it (the lookup service uses it when present).
+CREATE TABLE unit_summary (
+    sor_id            INTEGER PRIMARY KEY,
+    level             TEXT NOT NULL,
+    parent_sor_id     INTEGER,
+    name              TEXT NOT NULL,
+    name_folded       TEXT NOT NULL,
+    active            INTEGER NOT NULL,
+    valid_from        TEXT NOT NULL,
+    valid_to          TEXT,
+    depth             INTEGER NOT NULL,
+    path              TEXT NOT NULL,
+    type_code         TEXT,
+    shak              TEXT,
+    provider_number   TEXT,
+    cvr               TEXT,
+    postcode          TEXT,
+    municipality_code TEXT,
+    region_code       TEXT,
+    country           TEXT,
+    latitude          REAL,
+    longitude         REAL,
+    gln               TEXT,
+    gln_source        INTEGER
+);
+CREATE INDEX unit_summary_parent ON unit_summary (parent_sor_id, name);
+CREATE INDEX unit_summary_path ON unit_summary (path);
+CREATE INDEX unit_summary_shak ON unit_summary (shak) WHERE shak IS NOT NULL;
+CREATE INDEX unit_summary_provider ON unit_summary (provider_number)
+    WHERE provider_number IS NOT NULL;
+CREATE INDEX unit_summary_cvr ON unit_summary (cvr) WHERE cvr IS NOT NULL;
+CREATE INDEX unit_summary_gln ON unit_summary (gln) WHERE gln IS NOT NULL;
+CREATE INDEX unit_summary_postcode ON unit_summary (postcode);
+CREATE INDEX unit_summary_municipality ON unit_summary (municipality_code);
+CREATE INDEX unit_summary_region ON unit_summary (region_code, level);
+CREATE INDEX unit_summary_geo ON unit_summary (latitude, longitude) WHERE latitude IS NOT NULL;
+CREATE INDEX unit_summary_name ON unit_summary (name_folded);
+
 CREATE TABLE unit_speciality (
     sor_id INTEGER NOT NULL,
     code   TEXT NOT NULL,

@@ -332,6 +332,33 @@ class UnitTables:
                 location,
             ),
         )
+        self.writer.add(
+            "unit_summary",
+            (
+                unit.sor_id,
+                unit.level.value,
+                unit.parent_sor_id,
+                unit.name,
+                name_folded,
+                int(published.active),
+                validity.valid_from.isoformat(),
+                validity.valid_to.isoformat() if validity.valid_to else None,
+                published.depth,
+                published.path,
+                getattr(unit, _TYPE_FIELD[unit.level]),
+                unit.shak,
+                unit.provider_number,
+                unit.cvr,
+                code,
+                municipality_code,
+                region_code,
+                country,
+                latitude,
+                longitude,
+                number.value.gln if number.value is not None else None,
+                number.source_sor_id if number.value is not None else None,
+            ),
+        )
         seen_codes: set[str] = set()
         for speciality in unit.specialities:
             if speciality.code not in seen_codes:
