@@ -23,6 +23,7 @@ are placed as roots, the cycle cut at its lowest SOR-ID.
 from __future__ import annotations
 
 import functools
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -295,75 +296,61 @@ class UnitTables:
                 break
         number = effective.location_number
         validity = unit.validity
-        name_folded = fold_danish(unit.name)
-        self.writer.add(
-            "unit",
-            (
-                unit.sor_id,
-                unit.level.value,
-                unit.parent_sor_id,
-                unit.name,
-                name_folded,
-                int(published.active),
-                validity.first_from.isoformat(),
-                validity.valid_from.isoformat(),
-                validity.valid_to.isoformat() if validity.valid_to else None,
-                published.depth,
-                published.path,
-                getattr(unit, _TYPE_FIELD[unit.level]),
-                unit.shak,
-                unit.provider_number,
-                unit.pharmacy_id,
-                unit.cvr,
-                code,
-                municipality_code,
-                region_code,
-                country,
-                latitude,
-                longitude,
-                number.value.gln if number.value is not None else None,
-                number.source_sor_id if number.value is not None else None,
-                int(unit.personal_data),
-                published.last_updated,
-                published.version_count,
-                etag_of(doc),
-                doc,
-                organization,
-                location,
-            ),
-        )
-        self.writer.add(
-            "unit_summary",
-            (
-                unit.sor_id,
-                unit.level.value,
-                unit.parent_sor_id,
-                unit.name,
-                name_folded,
-                int(published.active),
-                validity.valid_from.isoformat(),
-                validity.valid_to.isoformat() if validity.valid_to else None,
-                published.depth,
-                published.path,
-                getattr(unit, _TYPE_FIELD[unit.level]),
-                unit.shak,
-                unit.provider_number,
-                unit.cvr,
-                code,
-                municipality_code,
-                region_code,
-                country,
-                latitude,
-                longitude,
-                number.value.gln if number.value is not None else None,
-                number.source_sor_id if number.value is not None else None,
-            ),
-        )
+        values = {
+            "sor_id": unit.sor_id,
+            "level": unit.level.value,
+            "parent_sor_id": unit.parent_sor_id,
+            "name": unit.name,
+            "name_folded": fold_danish(unit.name),
+            "active": int(published.active),
+            "first_from": validity.first_from.isoformat(),
+            "valid_from": validity.valid_from.isoformat(),
+            "valid_to": validity.valid_to.isoformat() if validity.valid_to else None,
+            "depth": published.depth,
+            "path": published.path,
+            "type_code": getattr(unit, _TYPE_FIELD[unit.level]),
+            "shak": unit.shak,
+            "provider_number": unit.provider_number,
+            "pharmacy_id": unit.pharmacy_id,
+            "cvr": unit.cvr,
+            "postcode": code,
+            "municipality_code": municipality_code,
+            "region_code": region_code,
+            "country": country,
+            "latitude": latitude,
+            "longitude": longitude,
+            "gln": number.value.gln if number.value is not None else None,
+            "gln_source": number.source_sor_id if number.value is not None else None,
+            "personal_data": int(unit.personal_data),
+            "last_updated": published.last_updated,
+            "version_count": published.version_count,
+            "etag": etag_of(doc),
+            "doc": doc,
+            "fhir_organization": organization,
+            "fhir_location": location,
+        }
+        # The summary row is the narrow subset of the unit row (schema.py lists both tables).
+        self.writer.add("unit", _UNIT_ROW(values))
+        self.writer.add("unit_summary", _SUMMARY_ROW(values))
         seen_codes: set[str] = set()
         for speciality in unit.specialities:
             if speciality.code not in seen_codes:
                 seen_codes.add(speciality.code)
                 self.writer.add("unit_speciality", (unit.sor_id, speciality.code, speciality.type))
         tokens = [str(unit.sor_id), unit.shak, unit.provider_number, *own_glns, unit.cvr, code]
-        self.writer.add_search(unit.sor_id, name_folded, " ".join(t for t in tokens if t))
+        self.writer.add_search(unit.sor_id, values["name_folded"], " ".join(t for t in tokens if t))
         self.counts.count_unit(unit.level.value, published.active)
+
+
+_UNIT_ROW = operator.itemgetter(
+    "sor_id", "level", "parent_sor_id", "name", "name_folded", "active", "first_from",
+    "valid_from", "valid_to", "depth", "path", "type_code", "shak", "provider_number",
+    "pharmacy_id", "cvr", "postcode", "municipality_code", "region_code", "country", "latitude",
+    "longitude", "gln", "gln_source", "personal_data", "last_updated", "version_count", "etag",
+    "doc", "fhir_organization", "fhir_location",
+)  # fmt: skip
+_SUMMARY_ROW = operator.itemgetter(
+    "sor_id", "level", "parent_sor_id", "name", "name_folded", "active", "valid_from",
+    "valid_to", "depth", "path", "type_code", "shak", "provider_number", "cvr", "postcode",
+    "municipality_code", "region_code", "country", "latitude", "longitude", "gln", "gln_source",
+)  # fmt: skip
