@@ -111,3 +111,24 @@ def tree() -> dict[str, UnitRecord]:
     department = unit(Level.UNIT, hospital, name="Akutafdeling", shak="380001")
     section = unit(Level.UNIT, department, name="Akutklinik", shak="3800011")
     return {"owner": owner, "hospital": hospital, "department": department, "section": section}
+
+
+def record_tree_with_number(record: Any) -> dict[str, Any]:
+    """Record :func:`tree` (its department owning a location number) and another owner.
+
+    ``record`` is the suite's ``record`` fixture; returns the records by role, with ``other``
+    (the second owner) and ``number`` (the department's location number).
+    """
+    nodes = tree()
+    other = unit(Level.OWNER, name="Region Syddanmark")
+    number = location_number(nodes["department"])
+    record(
+        [
+            (nodes["owner"], None),
+            (nodes["hospital"], None),
+            (nodes["department"].with_changes(location_number_inherited=None), number),
+            (nodes["section"], None),
+            (other, None),
+        ]
+    )
+    return {**nodes, "other": other, "number": number}

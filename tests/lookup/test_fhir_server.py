@@ -2,59 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from tests.domain.test_fhir_strict import assert_strict_fhir
+from tests.servers import running_sor_serve
 
 from opensor.publication.store import PublicationStore
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(demo_store: PublicationStore) -> Iterator[str]:
-    port = _free_port()
-    command = [
-        sys.executable, "-m", "opensor.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-        "--publications", str(demo_store.root), "--server", "uvicorn",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/fhir/metadata", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                error = process.stderr.read().decode() if process.stderr else ""
-                pytest.fail(f"the server did not start: {error[-2000:]}")
-            time.sleep(0.2)
+    with running_sor_serve(demo_store.root, server="uvicorn") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
 
 
 def test_a_real_server_reads_pages_and_batches(server: str) -> None:

@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 
 from opensor.cli.main import cli
-from opensor.domain.records import Level
 from opensor.mirror import DATABASE_NAME, MirrorError, sync
 from opensor.publication.builder import publish
 from tests import factories
@@ -22,19 +21,7 @@ DAY = date(2025, 6, 1)
 
 @pytest.fixture
 def tree(record):
-    nodes = factories.tree()
-    other = factories.unit(Level.OWNER, name="Region Syddanmark")
-    number = factories.location_number(nodes["department"])
-    record(
-        [
-            (nodes["owner"], None),
-            (nodes["hospital"], None),
-            (nodes["department"].with_changes(location_number_inherited=None), number),
-            (nodes["section"], None),
-            (other, None),
-        ]
-    )
-    return {**nodes, "other": other, "number": number}
+    return factories.record_tree_with_number(record)
 
 
 def _wait_for(base, number):

@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 
-from opensor.domain.records import Level
 from opensor.publication.builder import publish
 from opensor.publication.feed import Version, entity_changes
 from opensor.register.units.selectors import unit_view_on
@@ -46,19 +45,7 @@ def events(publication, number=None):
 
 @pytest.fixture
 def tree(record):
-    nodes = factories.tree()
-    other = factories.unit(Level.OWNER, name="Region Syddanmark")
-    number = factories.location_number(nodes["department"])
-    record(
-        [
-            (nodes["owner"], None),
-            (nodes["hospital"], None),
-            (nodes["department"].with_changes(location_number_inherited=None), number),
-            (nodes["section"], None),
-            (other, None),
-        ]
-    )
-    return {**nodes, "other": other, "number": number}
+    return factories.record_tree_with_number(record)
 
 
 def test_the_first_publication_announces_every_unit_and_number_as_created(tree, store):

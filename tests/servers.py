@@ -1,0 +1,70 @@
+"""Running ``sor serve`` as a real process on a free loopback port, for tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+__all__ = ["free_port", "running_sor_serve"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_sor_serve(
+    publications: Path, *, workers: int = 1, server: str = "granian"
+) -> Iterator[str]:
+    """Start ``sor serve`` over a publication store; yield its base URL once /healthz answers.
+
+    The process (and its workers, in their own session) is stopped when the block ends.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "opensor.cli", "serve", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(workers), "--server", server,
+            "--publications", str(publications),
+        ],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                    break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"sor serve did not start:\n{output[-2000:]}")
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        if process.stdout is not None:
+            process.stdout.close()
