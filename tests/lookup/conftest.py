@@ -12,6 +12,7 @@ Tests that change a store (switching or pruning publications) copy it first.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -109,3 +110,13 @@ def publish_units(db: None, tmp_path: Path):
         return store
 
     return run
+
+
+@pytest.fixture
+def model(demo_store: PublicationStore) -> Iterator[sqlite3.Connection]:
+    """The current publication's read model, opened directly to compare against."""
+    publication = demo_store.current()
+    assert publication is not None
+    connection = sqlite3.connect(f"file:{publication.read_model_path}?mode=ro", uri=True)
+    yield connection
+    connection.close()

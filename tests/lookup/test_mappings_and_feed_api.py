@@ -5,23 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sqlite3
 
 import pytest
 from starlette.testclient import TestClient
 
-from opensor.publication.store import PublicationStore
-
 API = "/api/v1"
-
-
-@pytest.fixture
-def model(demo_store: PublicationStore) -> sqlite3.Connection:
-    publication = demo_store.current()
-    assert publication is not None
-    connection = sqlite3.connect(f"file:{publication.read_model_path}?mode=ro", uri=True)
-    yield connection
-    connection.close()
 
 
 # -- SHAK and GLN ----------------------------------------------------------------------------

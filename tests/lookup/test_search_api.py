@@ -20,15 +20,6 @@ from opensor.publication.store import PublicationStore
 SEARCH = "/api/v1/units"
 
 
-@pytest.fixture
-def model(demo_store: PublicationStore) -> sqlite3.Connection:
-    publication = demo_store.current()
-    assert publication is not None
-    connection = sqlite3.connect(f"file:{publication.read_model_path}?mode=ro", uri=True)
-    yield connection
-    connection.close()
-
-
 def _walk(client: TestClient, params: dict[str, str]) -> tuple[list[dict], set[int]]:
     items: list[dict] = []
     totals: set[int] = set()

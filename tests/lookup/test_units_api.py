@@ -7,19 +7,7 @@ import sqlite3
 import pytest
 from starlette.testclient import TestClient
 
-from opensor.publication.store import PublicationStore
-
 API = "/api/v1"
-
-
-@pytest.fixture
-def model(demo_store: PublicationStore) -> sqlite3.Connection:
-    """The current publication's read model, opened directly to compare against."""
-    publication = demo_store.current()
-    assert publication is not None
-    connection = sqlite3.connect(f"file:{publication.read_model_path}?mode=ro", uri=True)
-    yield connection
-    connection.close()
 
 
 def _hospital(model: sqlite3.Connection) -> int:
