@@ -132,3 +132,99 @@ def record_tree_with_number(record: Any) -> dict[str, Any]:
         ]
     )
     return {**nodes, "other": other, "number": number}
+
+
+OWNER_TYPES = {
+    "region": "550881000005103",
+    "municipality": "547211000005108",
+    "state": "398070004",
+    "private": "550891000005100",
+}
+"""The SNOMED CT owner type of each sector."""
+
+
+def record_maintenance_world(record: Any) -> dict[str, Any]:
+    """Record one tree per sector, for the responsibility rules.
+
+    * ``region`` (Region Sjælland, 1085) → ``hospital`` (SI) → ``department`` (OE, owns
+      ``department_number``) → ``section`` (OE);
+    * ``municipality`` (Køge Kommune, 0259) → ``care`` (SI) → ``care_unit`` (OE, owns
+      ``care_number``);
+    * ``practice_owner`` (private) → ``practice`` (SI) → ``practice_unit`` (OE); the owner owns
+      ``practice_number``;
+    * ``state`` (state owner) → ``state_institution`` (SI);
+    * ``other_region`` (Region Syddanmark, 1083) → ``other_hospital`` → ``other_department``.
+    """
+    region = unit(Level.OWNER, name="Region Sjælland", owner_type=OWNER_TYPES["region"])
+    hospital = unit(Level.INSTITUTION, region, name="Sjællands Universitetshospital", shak="3800")
+    department = unit(
+        Level.UNIT, hospital, name="Akutafdeling", shak="380001", location_number_inherited=None
+    )
+    section = unit(Level.UNIT, department, name="Akutklinik", shak="3800011")
+    municipality = unit(
+        Level.OWNER,
+        name="Køge Kommune",
+        owner_type=OWNER_TYPES["municipality"],
+        postal_address=address(postcode="4600", district="Køge"),
+    )
+    care = unit(Level.INSTITUTION, municipality, name="Køge Sundhedscenter")
+    care_unit = unit(Level.UNIT, care, name="Genoptræning Køge", location_number_inherited=None)
+    practice_owner = unit(
+        Level.OWNER,
+        name="Lægerne i Solrød",
+        owner_type=OWNER_TYPES["private"],
+        location_number_inherited=None,
+        postal_address=address(postcode="2680", district="Solrød Strand"),
+    )
+    practice = unit(Level.INSTITUTION, practice_owner, name="Lægerne i Solrød")
+    practice_unit = unit(Level.UNIT, practice, name="Lægerne i Solrød, ydernummer 012345")
+    state = unit(Level.OWNER, name="Statens Serum Institut", owner_type=OWNER_TYPES["state"])
+    state_institution = unit(Level.INSTITUTION, state, name="SSI Laboratorier")
+    other_region = unit(Level.OWNER, name="Region Syddanmark", owner_type=OWNER_TYPES["region"])
+    other_hospital = unit(Level.INSTITUTION, other_region, name="Odense Universitetshospital")
+    other_department = unit(Level.UNIT, other_hospital, name="Kardiologisk afdeling")
+    department_number = location_number(
+        department,
+        message_types=("urn:dk:healthcare:medcom:messaging:edifact:medref:ref01:h0131r",),
+    )
+    care_number = location_number(care_unit, region_code="1085")
+    practice_number = location_number(practice_owner)
+    record(
+        [
+            (region, None),
+            (hospital, None),
+            (department, department_number),
+            (section, None),
+            (municipality, None),
+            (care, None),
+            (care_unit, care_number),
+            (practice_owner, practice_number),
+            (practice, None),
+            (practice_unit, None),
+            (state, None),
+            (state_institution, None),
+            (other_region, None),
+            (other_hospital, None),
+            (other_department, None),
+        ]
+    )
+    return {
+        "region": region,
+        "hospital": hospital,
+        "department": department,
+        "section": section,
+        "municipality": municipality,
+        "care": care,
+        "care_unit": care_unit,
+        "practice_owner": practice_owner,
+        "practice": practice,
+        "practice_unit": practice_unit,
+        "state": state,
+        "state_institution": state_institution,
+        "other_region": other_region,
+        "other_hospital": other_hospital,
+        "other_department": other_department,
+        "department_number": department_number,
+        "care_number": care_number,
+        "practice_number": practice_number,
+    }

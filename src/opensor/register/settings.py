@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "opensor.register.audit",
     "opensor.register.codes",
     "opensor.register.units",
+    "opensor.register.accounts",
 ]
 
 MIDDLEWARE: list[str] = []

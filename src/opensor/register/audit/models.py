@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["ChangeSet"]
+__all__ = ["AuditEvent", "ChangeSet"]
 
 
 class ChangeSet(models.Model):
@@ -36,3 +36,47 @@ class ChangeSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.source or self.actor})"
+
+
+class AuditEvent(models.Model):
+    """One maintainer's operation on one unit, location number or request.
+
+    Who, when, through which client and request, and the values before and after.
+
+    Rows are only ever added. The trail can be read per unit (``target_type``/``target_id``)
+    and per user (``actor``).
+    """
+
+    class Target(models.TextChoices):
+        UNIT = "unit", "Enhed"
+        LOCATION = "location", "Lokationsnummer"
+        REQUEST = "request", "Ændringsanmodning"
+        ACCOUNT = "account", "Bruger"
+
+    change_set = models.ForeignKey(
+        ChangeSet, verbose_name="ændringssæt", on_delete=models.PROTECT, related_name="events"
+    )
+    recorded_at = models.DateTimeField("registreret")
+    actor = models.CharField("bruger", max_length=150)
+    roles = models.CharField("roller", max_length=500, blank=True)
+    client = models.CharField("klient", max_length=150)
+    request_id = models.CharField("forespørgsels-id", max_length=100, blank=True)
+    operation = models.CharField("handling", max_length=60)
+    target_type = models.CharField("genstand", max_length=10, choices=Target.choices)
+    target_id = models.CharField("genstandens id", max_length=40)
+    effective_from = models.DateField("gælder fra", null=True, blank=True)
+    before = models.JSONField("før", null=True, blank=True)
+    after = models.JSONField("efter", null=True, blank=True)
+    changed = models.JSONField("ændrede felter", default=list, blank=True)
+    note = models.TextField("bemærkning", blank=True)
+
+    class Meta:
+        verbose_name = "revisionshændelse"
+        verbose_name_plural = "revisionshændelser"
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "id"], name="audit_event_target_idx"),
+            models.Index(fields=["actor", "id"], name="audit_event_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recorded_at:%Y-%m-%d %H:%M} {self.actor} {self.operation} {self.target_id}"

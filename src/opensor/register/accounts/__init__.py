@@ -1,0 +1,1 @@
+"""Users, their scoped roles, API tokens and login lockout."""

@@ -1,0 +1,139 @@
+"""What every maintenance write shares.
+
+The permission check, the version check, the change set and the audit events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from opensor.domain.codelists import CodeLists
+from opensor.domain.responsibility import Permission, Placement
+from opensor.register.accounts.actors import Actor
+from opensor.register.audit.models import AuditEvent, ChangeSet
+from opensor.register.codes.selectors import code_lists
+from opensor.register.maintenance.errors import (
+    Forbidden,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from opensor.register.maintenance.versions import Timeline
+
+__all__ = ["Write", "WriteResult", "check_version", "require"]
+
+
+def require(actor: Actor, permission: Permission, placement: Placement | None) -> None:
+    """Raise :class:`Forbidden` unless the actor's roles grant ``permission`` there."""
+    decision = actor.may(permission, placement)
+    if not decision:
+        raise Forbidden(
+            f"{permission.value} refused: {decision.reason_en}",
+            f"{permission.label_da} afvist: {decision.reason_da}",
+        )
+
+
+def _bare(tag: str) -> str:
+    tag = tag.strip()
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def check_version(if_match: str | None, timeline: Timeline) -> str:
+    """Check the ``If-Match`` of a write against the timeline's current tag; return the tag.
+
+    ``None`` raises :class:`PreconditionRequired` (428); a tag other than the current one
+    (or ``*``) raises :class:`PreconditionFailed` (412) carrying the current tag.
+    """
+    current = timeline.etag()
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            "state the version the write is based on in If-Match (the ETag of your last read)",
+            "angiv den version, ændringen bygger på (If-Match med ETag fra seneste læsning)",
+        )
+    tags = {_bare(tag) for tag in if_match.split(",")}
+    if "*" not in tags and current not in tags:
+        raise PreconditionFailed(
+            f"the version {if_match} is no longer current (now {current}): read again and retry",
+            f"versionen {if_match} er ikke længere den gældende (nu {current}); hent og prøv igen",
+            current,
+        )
+    return current
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write did: the resource it addressed, its new version tag, the change set."""
+
+    target_type: str
+    target_id: str
+    etag: str
+    change_set_id: int
+    effective_from: date | None
+    changed: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Write:
+    """One maintenance operation in progress: its change set and its audit events.
+
+    Create it inside the service's transaction after the permission and version checks.
+    """
+
+    def __init__(self, actor: Actor, permission: Permission, note: str = "") -> None:
+        self.actor = actor
+        self.permission = permission
+        self.at: datetime = timezone.now()
+        self.today: date = timezone.localdate()
+        self.change_set = ChangeSet.objects.create(
+            kind=ChangeSet.Kind.SERVICE,
+            actor=actor.username,
+            source=f"{actor.client} {permission.value}"[:500],
+            summary={"operation": permission.value, "request_id": actor.request_id},
+        )
+        self.note = note
+        self._codes: CodeLists | None = None
+
+    @property
+    def codes(self) -> CodeLists:
+        """The code lists in force (bundled plus the authority's additions)."""
+        if self._codes is None:
+            self._codes = code_lists()
+        return self._codes
+
+    def audit(
+        self,
+        target_type: str,
+        target_id: object,
+        *,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        effective_from: date | None,
+        changed: list[str] | tuple[str, ...] = (),
+        operation: Permission | None = None,
+    ) -> None:
+        """Record one audit event of this write."""
+        AuditEvent.objects.create(
+            change_set=self.change_set,
+            recorded_at=self.at,
+            actor=self.actor.username,
+            roles=self.actor.roles_text[:500],
+            client=self.actor.client[:150],
+            request_id=self.actor.request_id[:100],
+            operation=(operation or self.permission).value,
+            target_type=target_type,
+            target_id=str(target_id),
+            effective_from=effective_from,
+            before=before,
+            after=after,
+            changed=list(changed),
+            note=self.note,
+        )
+
+    def finish(self, **summary: Any) -> None:
+        """Mark the change set finished with a summary."""
+        self.change_set.finished_at = timezone.now()
+        self.change_set.summary = {**self.change_set.summary, **summary}
+        self.change_set.save(update_fields=["finished_at", "summary"])

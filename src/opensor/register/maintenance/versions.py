@@ -1,0 +1,131 @@
+"""Recording one unit's or location number's new versions in valid time and record time.
+
+Maintenance writes touch one timeline at a time. The rules, the same for units and location
+numbers:
+
+* a change *from* a day replaces the version valid on that day from that day on: the old row
+  is superseded, and recorded again ending the day before when it started earlier; the new
+  version ends where the old one ended, so changes already planned for later dates stay;
+* closing on a day ends the version valid then and withdraws every version planned after it;
+* reopening on a day starts a new open version after the last closed one.
+
+Rows are never updated except to mark them superseded, and never deleted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Max, Model, Q
+
+from opensor.register.audit.models import ChangeSet
+from opensor.register.units.mapping import (
+    LOCATION_VERSION_FIELDS,
+    UNIT_VERSION_FIELDS,
+    location_row_hash,
+    unit_record_from_row,
+    unit_version_values,
+)
+from opensor.register.units.models import LocationNumberVersion, UnitVersion
+
+__all__ = ["Timeline", "location_timeline", "unit_timeline"]
+
+
+@dataclasses.dataclass
+class Timeline:
+    """The current version rows of one unit or location number, oldest first."""
+
+    model: type[Model]
+    key_field: str
+    key: Any
+    fields: tuple[str, ...]
+    rows: list[dict[str, Any]]
+
+    def etag(self) -> str:
+        """The version tag of the timeline: it changes with every write (``If-Match``)."""
+        latest = self.model.objects.filter(**{self.key_field: self.key}).aggregate(m=Max("id"))["m"]  # type: ignore[attr-defined]
+        return f'"{self.key}.{latest or 0}"'
+
+    def valid_on(self, day: date) -> dict[str, Any] | None:
+        """The row valid on ``day``, if any."""
+        for row in self.rows:
+            if row["valid_from"] <= day and (row["valid_to"] is None or day < row["valid_to"]):
+                return row
+        return None
+
+    def last(self) -> dict[str, Any] | None:
+        """The latest row."""
+        return self.rows[-1] if self.rows else None
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _supersede(self, row: dict[str, Any], change_set: ChangeSet, at: datetime) -> None:
+        self.model.objects.filter(id=row["id"]).update(  # type: ignore[attr-defined]
+            superseded_at=at, superseded_by=change_set
+        )
+
+    def _insert(self, values: dict[str, Any], change_set: ChangeSet, at: datetime) -> None:
+        if self.model is LocationNumberVersion:
+            values = {**values, "content_hash": location_row_hash(values)}
+        else:
+            values = unit_version_values(unit_record_from_row(values))
+        self.model.objects.create(  # type: ignore[attr-defined]
+            **values, recorded_at=at, recorded_by=change_set
+        )
+
+    def _row_values(self, row: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        values = {name: row[name] for name in self.fields}
+        values.update(changes)
+        return values
+
+    def change_from(
+        self, day: date, values: dict[str, Any], change_set: ChangeSet, at: datetime
+    ) -> None:
+        """Record ``values`` (a full row, validity aside) as valid from ``day``.
+
+        ``day`` must lie in a current version's valid time.
+        """
+        row = self.valid_on(day)
+        if row is None:
+            raise ValueError(f"no version of {self.key} is valid on {day}")
+        self._supersede(row, change_set, at)
+        if row["valid_from"] < day:
+            self._insert(self._row_values(row, valid_to=day), change_set, at)
+        values = {**values, "valid_from": day, "valid_to": row["valid_to"]}
+        self._insert(values, change_set, at)
+
+    def close_on(self, day: date, change_set: ChangeSet, at: datetime) -> None:
+        """End the version valid before ``day`` on ``day``; withdraw versions planned later."""
+        for row in list(self.rows):
+            if row["valid_from"] >= day:
+                self._supersede(row, change_set, at)
+            elif row["valid_to"] is None or row["valid_to"] > day:
+                self._supersede(row, change_set, at)
+                self._insert(self._row_values(row, valid_to=day), change_set, at)
+
+    def reopen_on(
+        self, day: date, values: dict[str, Any], change_set: ChangeSet, at: datetime
+    ) -> None:
+        """Start a new open version on ``day`` (after the last version has closed)."""
+        self._insert({**values, "valid_from": day, "valid_to": None}, change_set, at)
+
+
+def _timeline(model: type[Model], key_field: str, key: Any, fields: tuple[str, ...]) -> Timeline:
+    rows = list(
+        model.objects.filter(Q(superseded_at__isnull=True), **{key_field: key})  # type: ignore[attr-defined]
+        .order_by("valid_from")
+        .values("id", *fields)
+    )
+    return Timeline(model, key_field, key, fields, rows)
+
+
+def unit_timeline(sor_id: int) -> Timeline:
+    """The current versions of a unit."""
+    return _timeline(UnitVersion, "unit_id", sor_id, UNIT_VERSION_FIELDS)
+
+
+def location_timeline(gln: str) -> Timeline:
+    """The current versions of a location number."""
+    return _timeline(LocationNumberVersion, "location_number_id", gln, LOCATION_VERSION_FIELDS)
