@@ -65,14 +65,62 @@ ALLOWED_HOSTS = [h for h in os.environ.get("SOR_ALLOWED_HOSTS", "localhost,127.0
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.sessions",
     "opensor.register.audit",
     "opensor.register.codes",
     "opensor.register.units",
     "opensor.register.accounts",
+    "opensor.register.web",
 ]
 
-MIDDLEWARE: list[str] = []
-ROOT_URLCONF = None
+MIDDLEWARE: list[str] = [
+    "opensor.register.web.security.SecurityHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "opensor.register.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csrf",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+            ]
+        },
+    }
+]
+STATIC_URL = "/manage/static/"
+LOGIN_URL = "/manage/login/"
+LANGUAGES = [("da", "Dansk"), ("en", "English")]
+
+# Sessions and CSRF: cookies only over HTTPS (browsers treat http://localhost as secure, so the
+# quickstart works); SOR_INSECURE_COOKIES=1 allows plain HTTP elsewhere, for testing only.
+_SECURE_COOKIES = os.environ.get("SOR_INSECURE_COOKIES", "") != "1"
+SESSION_COOKIE_SECURE = _SECURE_COOKIES
+CSRF_COOKIE_SECURE = _SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+CSRF_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+"""Every form and API body is limited to 256 KiB."""
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

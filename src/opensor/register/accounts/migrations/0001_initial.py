@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,46 +14,93 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='LoginThrottle',
+            name="LoginThrottle",
             fields=[
-                ('username', models.CharField(max_length=150, primary_key=True, serialize=False, verbose_name='brugernavn')),
-                ('failures', models.PositiveIntegerField(default=0, verbose_name='mislykkede forsøg')),
-                ('locked_until', models.DateTimeField(blank=True, null=True, verbose_name='spærret til')),
+                (
+                    "username",
+                    models.CharField(
+                        max_length=150, primary_key=True, serialize=False, verbose_name="brugernavn"
+                    ),
+                ),
+                (
+                    "failures",
+                    models.PositiveIntegerField(default=0, verbose_name="mislykkede forsøg"),
+                ),
+                (
+                    "locked_until",
+                    models.DateTimeField(blank=True, null=True, verbose_name="spærret til"),
+                ),
             ],
             options={
-                'verbose_name': 'loginspærring',
-                'verbose_name_plural': 'loginspærringer',
+                "verbose_name": "loginspærring",
+                "verbose_name_plural": "loginspærringer",
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=100, verbose_name='betegnelse')),
-                ('prefix', models.CharField(max_length=12, verbose_name='begyndelse')),
-                ('digest', models.CharField(max_length=64, unique=True, verbose_name='SHA-256')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='oprettet')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='sidst brugt')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='tilbagekaldt')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='bruger')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=100, verbose_name="betegnelse")),
+                ("prefix", models.CharField(max_length=12, verbose_name="begyndelse")),
+                ("digest", models.CharField(max_length=64, unique=True, verbose_name="SHA-256")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="oprettet")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sidst brugt"),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="tilbagekaldt"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="bruger",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API-nøgle',
-                'verbose_name_plural': 'API-nøgler',
+                "verbose_name": "API-nøgle",
+                "verbose_name_plural": "API-nøgler",
             },
         ),
         migrations.CreateModel(
-            name='RoleGrant',
+            name="RoleGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(max_length=60, verbose_name='rolle')),
-                ('granted_at', models.DateTimeField(auto_now_add=True, verbose_name='tildelt')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_grants', to=settings.AUTH_USER_MODEL, verbose_name='bruger')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(max_length=60, verbose_name="rolle")),
+                ("granted_at", models.DateTimeField(auto_now_add=True, verbose_name="tildelt")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_grants",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="bruger",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rolle',
-                'verbose_name_plural': 'roller',
-                'constraints': [models.UniqueConstraint(fields=('user', 'role'), name='role_grant_once_per_user')],
+                "verbose_name": "rolle",
+                "verbose_name_plural": "roller",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "role"), name="role_grant_once_per_user"
+                    )
+                ],
             },
         ),
     ]

@@ -5,35 +5,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(verbose_name='registreret')),
-                ('actor', models.CharField(max_length=150, verbose_name='bruger')),
-                ('roles', models.CharField(blank=True, max_length=500, verbose_name='roller')),
-                ('client', models.CharField(max_length=150, verbose_name='klient')),
-                ('request_id', models.CharField(blank=True, max_length=100, verbose_name='forespørgsels-id')),
-                ('operation', models.CharField(max_length=60, verbose_name='handling')),
-                ('target_type', models.CharField(choices=[('unit', 'Enhed'), ('location', 'Lokationsnummer'), ('request', 'Ændringsanmodning'), ('account', 'Bruger')], max_length=10, verbose_name='genstand')),
-                ('target_id', models.CharField(max_length=40, verbose_name='genstandens id')),
-                ('effective_from', models.DateField(blank=True, null=True, verbose_name='gælder fra')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='før')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='efter')),
-                ('changed', models.JSONField(blank=True, default=list, verbose_name='ændrede felter')),
-                ('note', models.TextField(blank=True, verbose_name='bemærkning')),
-                ('change_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='audit.changeset', verbose_name='ændringssæt')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="registreret")),
+                ("actor", models.CharField(max_length=150, verbose_name="bruger")),
+                ("roles", models.CharField(blank=True, max_length=500, verbose_name="roller")),
+                ("client", models.CharField(max_length=150, verbose_name="klient")),
+                (
+                    "request_id",
+                    models.CharField(blank=True, max_length=100, verbose_name="forespørgsels-id"),
+                ),
+                ("operation", models.CharField(max_length=60, verbose_name="handling")),
+                (
+                    "target_type",
+                    models.CharField(
+                        choices=[
+                            ("unit", "Enhed"),
+                            ("location", "Lokationsnummer"),
+                            ("request", "Ændringsanmodning"),
+                            ("account", "Bruger"),
+                        ],
+                        max_length=10,
+                        verbose_name="genstand",
+                    ),
+                ),
+                ("target_id", models.CharField(max_length=40, verbose_name="genstandens id")),
+                (
+                    "effective_from",
+                    models.DateField(blank=True, null=True, verbose_name="gælder fra"),
+                ),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="før")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="efter")),
+                (
+                    "changed",
+                    models.JSONField(blank=True, default=list, verbose_name="ændrede felter"),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="bemærkning")),
+                (
+                    "change_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="audit.changeset",
+                        verbose_name="ændringssæt",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'revisionshændelse',
-                'verbose_name_plural': 'revisionshændelser',
-                'indexes': [models.Index(fields=['target_type', 'target_id', 'id'], name='audit_event_target_idx'), models.Index(fields=['actor', 'id'], name='audit_event_actor_idx')],
+                "verbose_name": "revisionshændelse",
+                "verbose_name_plural": "revisionshændelser",
+                "indexes": [
+                    models.Index(
+                        fields=["target_type", "target_id", "id"], name="audit_event_target_idx"
+                    ),
+                    models.Index(fields=["actor", "id"], name="audit_event_actor_idx"),
+                ],
             },
         ),
     ]

@@ -1,0 +1,1 @@
+"""The maintainers' web UI under ``/manage/`` (Django templates and htmx)."""
