@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "opensor.register.codes",
     "opensor.register.units",
     "opensor.register.accounts",
+    "opensor.register.requests",
     "opensor.register.web",
 ]
 

@@ -7,5 +7,8 @@ the lookup service serves everything else on the same port.
 from django.urls import include, path
 
 urlpatterns = [
+    path("manage/requests/", include("opensor.register.requests.web_urls")),
     path("manage/", include("opensor.register.web.urls")),
+    path("api/v1/register/requests/", include("opensor.register.requests.api_urls")),
+    path("api/v1/register/", include("opensor.register.api.urls")),
 ]

@@ -1,0 +1,1 @@
+"""The register's write API: token-authenticated JSON under ``/api/v1/register/``."""

@@ -1,0 +1,1 @@
+"""Self-service change requests from practices and the authority's case work."""
