@@ -3,6 +3,6 @@
 from typing import Any
 
 REQUEST_PATHS: dict[str, Any] = {}
-"""OpenAPI ``paths`` entries (keys relative to the server root, e.g. ``/api/v1/register/requests``)."""
+"""OpenAPI ``paths`` entries, keyed from the server root (``/api/v1/register/requests``)."""
 REQUEST_SCHEMAS: dict[str, Any] = {}
 """OpenAPI ``components.schemas`` entries the paths refer to."""
