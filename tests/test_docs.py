@@ -36,6 +36,10 @@ MODELS = [
     ("units", "UnitVersion"),
     ("units", "LocationNumberVersion"),
     ("audit", "ChangeSet"),
+    ("audit", "AuditEvent"),
+    ("accounts", "RoleGrant"),
+    ("accounts", "ApiToken"),
+    ("accounts", "LoginThrottle"),
     ("codes", "CodeAddition"),
     ("codes", "ShakCode"),
 ]
@@ -254,3 +258,21 @@ def test_every_code_list_is_documented() -> None:
     assert not missing, f"code lists missing from docs/data-model.md: {missing}"
     stale = sorted(set(documented) - set(names))
     assert not stale, f"docs/data-model.md documents code lists that do not exist: {stale}"
+
+
+# -- (e) permissions ------------------------------------------------------------------------
+
+
+def test_every_permission_is_documented() -> None:
+    from opensor.domain.responsibility import Permission
+
+    text = (DOCS / "maintenance.md").read_text(encoding="utf-8")
+    section = _section(DOCS / "maintenance.md", title="Permissions")
+    rows = {cells[0].strip("`"): cells for cells in _table_rows(section)}
+    missing = [p.value for p in Permission if p.value not in rows]
+    assert not missing, f"permissions missing from docs/maintenance.md: {missing}"
+    stale = [name for name in rows if name not in {p.value for p in Permission} and ":" in name]
+    assert not stale, f"docs/maintenance.md documents unknown permissions: {stale}"
+    wrong = [p.value for p in Permission if rows[p.value][1] != p.label_da]
+    assert not wrong, f"Danish labels differ from Permission.label_da: {wrong}"
+    assert "`authority`" in text
