@@ -40,6 +40,9 @@ MODELS = [
     ("accounts", "RoleGrant"),
     ("accounts", "ApiToken"),
     ("accounts", "LoginThrottle"),
+    ("change_requests", "ChangeRequest"),
+    ("change_requests", "RequestEvent"),
+    ("change_requests", "Outbox"),
     ("codes", "CodeAddition"),
     ("codes", "ShakCode"),
 ]
