@@ -115,7 +115,14 @@ def test_decide(
 def test_a_refusal_names_the_steward_and_the_roles_held() -> None:
     decision = decide(MUNICIPALITY, Permission.LOCATION_UPDATE, MUNICIPAL_OE)
     assert "authority" in decision.reason_en and "municipality:0259" in decision.reason_en
-    assert "lokationsnummeret vedligeholdes af authority" in decision.reason_da
+    assert decision.reason_da == (
+        "lokationsnummeret vedligeholdes af myndigheden (Sundhedsdatastyrelsen); "
+        "du er Køge Kommune (0259)"
+    )
+    refused = decide(OTHER_REGION, Permission.UNIT_UPDATE, REGION_OE)
+    assert "vedligeholdes af Region Hovedstaden (1084); du er Region Sjælland (1085)" in (
+        refused.reason_da
+    )
 
 
 def test_the_vocabulary_is_closed_and_labelled() -> None:

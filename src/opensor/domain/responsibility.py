@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from opensor.domain import geography
 from opensor.domain.errors import DomainError
 from opensor.domain.records import Level
 
@@ -116,9 +117,8 @@ class Role:
 
     @property
     def label_da(self) -> str:
-        """The role in Danish, for maintainers' screens."""
-        label = _ROLE_LABELS_DA[self.kind]
-        return label if self.scope is None else f"{label} {self.scope}"
+        """The role in Danish, for maintainers' screens ("Region Sjælland (1085)")."""
+        return _label_da(self.kind, self.scope)
 
 
 _EXAMPLES = {
@@ -127,11 +127,25 @@ _EXAMPLES = {
     RoleKind.PRACTICE: "practice:<owner's SOR-ID>",
 }
 _ROLE_LABELS_DA = {
-    RoleKind.AUTHORITY: "Sundhedsdatastyrelsen (myndighed)",
-    RoleKind.REGION: "Region",
-    RoleKind.MUNICIPALITY: "Kommune",
-    RoleKind.PRACTICE: "Praksis",
+    RoleKind.AUTHORITY: "myndigheden (Sundhedsdatastyrelsen)",
+    RoleKind.REGION: "region",
+    RoleKind.MUNICIPALITY: "kommune",
+    RoleKind.PRACTICE: "praksis under ejer",
 }
+
+
+def _label_da(kind: RoleKind, scope: str | None) -> str:
+    """A role or steward in Danish, with the region's or municipality's name where known."""
+    if scope is None:
+        return _ROLE_LABELS_DA[kind]
+    try:
+        if kind is RoleKind.REGION:
+            return f"{geography.region(scope).name} ({scope})"
+        if kind is RoleKind.MUNICIPALITY:
+            return f"{geography.municipality(scope).name} Kommune ({scope})"
+    except DomainError:
+        pass
+    return f"{_ROLE_LABELS_DA[kind]} {scope}"
 
 
 class Permission(StrEnum):
@@ -217,6 +231,11 @@ class Steward:
     def __str__(self) -> str:
         return self.kind.value if self.scope is None else f"{self.kind.value}:{self.scope}"
 
+    @property
+    def label_da(self) -> str:
+        """The steward in Danish ("Køge Kommune (0259)", "myndigheden (Sundhedsdatastyrelsen)")."""
+        return _label_da(self.kind, self.scope)
+
 
 AUTHORITY = Steward(RoleKind.AUTHORITY)
 
@@ -299,17 +318,18 @@ def decide(
                 return Decision(True, "læseadgang til revisionsspor", "may read the audit trail")
         return Decision(
             False,
-            f"revisionssporet kan læses af myndigheden og af {steward}",
+            f"revisionssporet kan læses af myndigheden og af {steward.label_da}",
             f"the audit trail is readable by the authority and by {steward}",
         )
     for role in roles:
         if _steward_matches(role, steward):
-            return Decision(True, f"{steward} vedligeholder", f"{steward} maintains it")
+            return Decision(True, f"{steward.label_da} vedligeholder", f"{steward} maintains it")
     what_da = "lokationsnummeret" if permission.on_location else "enheden"
     what_en = "location number" if permission.on_location else "unit"
-    held = ", ".join(str(role) for role in roles) or "ingen roller"
+    held_da = ", ".join(role.label_da for role in roles) or "ingen roller"
+    held_en = ", ".join(str(role) for role in roles) or "no roles"
     return Decision(
         False,
-        f"{what_da} vedligeholdes af {steward}; du har {held}",
-        f"this {what_en} is maintained by {steward}; you hold {held or 'no roles'}",
+        f"{what_da} vedligeholdes af {steward.label_da}; du er {held_da}",
+        f"this {what_en} is maintained by {steward}; you hold {held_en}",
     )
