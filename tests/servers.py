@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,20 +28,29 @@ def free_port() -> int:
 
 @contextmanager
 def running_sor_serve(
-    publications: Path, *, workers: int = 1, server: str = "granian"
+    publications: Path,
+    *,
+    workers: int = 1,
+    server: str = "granian",
+    env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
+    ready_path: str = "/healthz",
 ) -> Iterator[str]:
-    """Start ``sor serve`` over a publication store; yield its base URL once /healthz answers.
+    """Start ``sor serve`` over a publication store; yield its base URL once it answers.
 
-    The process (and its workers, in their own session) is stopped when the block ends.
+    ``ready_path`` is the path that must answer 200 first; ``env`` replaces the environment
+    (e.g. to point the register at a test database) and ``args`` are extra options
+    (``--only register``). The process (and its workers, in their own session) is stopped
+    when the block ends.
     """
     port = free_port()
     process = subprocess.Popen(
         [
             sys.executable, "-m", "opensor.cli", "serve", "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(workers), "--server", server,
-            "--publications", str(publications),
+            "--publications", str(publications), *args,
         ],
-        env=dict(os.environ),
+        env=dict(env if env is not None else os.environ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -51,7 +60,7 @@ def running_sor_serve(
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                with urllib.request.urlopen(f"{base}{ready_path}", timeout=2):
                     break
             except (urllib.error.URLError, ConnectionError, OSError):
                 if process.poll() is not None or time.monotonic() > deadline:

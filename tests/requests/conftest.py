@@ -1,4 +1,8 @@
-"""Fixtures of the change-request tests: the sector trees, users per role and their actors."""
+"""Fixtures of the change-request tests: the sector trees, users per role and their actors.
+
+The browser flow's Chromium and pages come from :mod:`tests.browser` (they skip without
+Playwright or Chromium).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import pytest
 
 from opensor.register.accounts.actors import Actor
 from opensor.register.accounts.services import actor_for_user, user_add
+from tests.browser import browser, page  # noqa: F401 (fixtures of the browser flow)
 from tests.factories import record_maintenance_world
 
 PASSWORD = "korrekt-hest-batteri-hæfteklamme"

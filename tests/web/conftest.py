@@ -1,4 +1,8 @@
-"""Fixtures of the web UI tests: the sector trees, one user per role, logged-in clients."""
+"""Fixtures of the web UI tests: the sector trees, one user per role, logged-in clients.
+
+The browser tests' Chromium and pages come from :mod:`tests.browser` (they skip without
+Playwright or Chromium).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import pytest
 from django.test import Client
 
 from opensor.register.accounts.services import user_add
+from tests.browser import browser, page  # noqa: F401 (fixtures of the browser tests)
 from tests.factories import record_maintenance_world
 
 PASSWORD = "korrekt hest batteri hæfteklamme"

@@ -3,8 +3,9 @@
 The register is initialised (``sor init``), filled (``python -m tests.web.seed``) and served
 (uvicorn) in subprocesses, on SQLite in a temporary ``SOR_HOME`` or, when
 ``SOR_TEST_DATABASE_URL`` names a PostgreSQL server, on a database of its own created for the
-run. Playwright drives Debian's Chromium (``/usr/bin/chromium``; ``playwright install`` is
-never needed). Screenshots of each step are kept in ``artifacts/screenshots/`` for CI.
+run (see :mod:`tests.browser`). Playwright drives Debian's Chromium (``/usr/bin/chromium``;
+``playwright install`` is never needed). Screenshots of each step are kept in
+``artifacts/screenshots/`` for CI.
 """
 
 from __future__ import annotations
@@ -22,81 +23,32 @@ from typing import Any
 
 import pytest
 
+from tests.browser import CHROMIUM, ROOT, register_home, run, shot
+from tests.browser import log_in as browser_log_in
 from tests.servers import free_port
 from tests.web.conftest import PASSWORD
 
-CHROMIUM = os.environ.get("SOR_CHROMIUM", "/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 ADVICE = "urn:dk:healthcare:medcom:messaging:edifact:contrl:ctl03:c0330q"
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt install chromium)"
 )
 
 
-def _run(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        pytest.fail(f"{' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return done.stdout
-
-
-def _postgres_database(url: str) -> tuple[str, Any]:
-    """A new, empty database on the server of ``url``; returns its URL and a dropper."""
-    import psycopg
-
-    name = f"test_opensor_web_{os.getpid()}_{int(time.time())}"
-    base, _, _ = url.rpartition("/")
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{base}/{name}", drop
-
-
 def _server_command(port: int) -> list[str]:
-    try:
-        from opensor import serving
-
-        if hasattr(serving, "create_register_app"):
-            target = ["--factory", "opensor.serving:create_register_app"]
-        else:  # pragma: no cover - before the combined server exists
-            target = ["opensor.register.asgi:application"]
-    except ImportError:  # pragma: no cover
-        target = ["opensor.register.asgi:application"]
     return [
-        sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning",
+        sys.executable, "-m", "uvicorn", "--factory", "opensor.serving:create_register_app",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A served register with the sector trees and users; yields its URL and the SOR-IDs."""
-    home = tmp_path_factory.mktemp("sor-web-home")
-    env = {
-        **os.environ,
-        "SOR_HOME": str(home),
-        "SOR_SECRET_KEY": "browser-test-secret-key",
-        "SOR_INSECURE_COOKIES": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    drop = None
-    if os.environ.get("SOR_TEST_DATABASE_URL", "").startswith("postgres"):
-        env["SOR_DATABASE_URL"], drop = _postgres_database(os.environ["SOR_TEST_DATABASE_URL"])
-    else:
-        env.pop("SOR_DATABASE_URL", None)
-    try:
-        _run([sys.executable, "-m", "opensor.cli", "init"], env)
-        ids = json.loads(
-            _run([sys.executable, "-m", "tests.web.seed"], env).strip().splitlines()[-1]
-        )
+    with register_home(tmp_path_factory.mktemp("sor-web-home")) as env:
+        seeded = run([sys.executable, "-m", "tests.web.seed"], env)
+        ids = json.loads(seeded.strip().splitlines()[-1])
         port = free_port()
         process = subprocess.Popen(
             _server_command(port), env=env, cwd=ROOT, stdout=subprocess.PIPE,
@@ -124,62 +76,11 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
                 process.wait(timeout=5)
             if process.stdout is not None:
                 process.stdout.close()
-    finally:
-        if drop is not None:
-            drop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh browser context and page; CSP violations and page errors fail the test."""
-    context = browser.new_context(locale="da-DK")
-    page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on(
-        "response",
-        lambda r: (
-            problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.problems = problems
-    yield page
-    context.close()
-
-
-def shot(page: Any, name: str) -> None:
-    """Keep a full-page screenshot as a CI artefact."""
-    database = "postgresql" if os.environ.get("SOR_TEST_DATABASE_URL") else "sqlite"
-    page.screenshot(path=str(SCREENSHOTS / f"{database}-{name}.png"), full_page=True)
 
 
 def log_in(page: Any, base: str, name: str) -> None:
-    """Log in through the form."""
-    page.goto(f"{base}/manage/")
-    page.fill("#id_username", name)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]:has-text('Log ind')")
-    page.wait_for_url(f"{base}/manage/")
+    """Log in through the form as one of the seeded users."""
+    browser_log_in(page, base, name, PASSWORD)
 
 
 def test_a_region_maintainer_renames_a_department_and_adds_a_message_type(

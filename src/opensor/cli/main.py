@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from opensor import __version__
-from opensor.cli import codes, exchange, mirror, publish, serve, setup, units
+from opensor.cli import accounts, codes, exchange, mirror, outbox, publish, serve, setup, units
 
 __all__ = ["cli", "main"]
 
@@ -20,7 +20,7 @@ def cli() -> None:
     """
 
 
-for module in (setup, exchange, units, codes, publish, serve, mirror):
+for module in (setup, exchange, units, codes, publish, serve, mirror, accounts, outbox):
     module.register(cli)
 
 

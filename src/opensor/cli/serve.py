@@ -1,4 +1,4 @@
-"""``sor serve``: run the lookup service over the current publication."""
+"""``sor serve``: run the lookup service and the register (UI and write API) on one port."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from opensor.cli.context import err_console
 __all__ = ["register", "serve_command"]
 
 APP_FACTORY = "opensor.lookup.app:create_app"
-"""The ASGI application factory the server runs (one application per worker process)."""
+"""The lookup service's ASGI application factory (``--only lookup``)."""
+APP_FACTORIES = {
+    "both": "opensor.serving:create_app",
+    "lookup": APP_FACTORY,
+    "register": "opensor.serving:create_register_app",
+}
+"""The factory per ``--only`` choice (one application per worker process)."""
 
 
 @click.command("serve")
@@ -40,6 +46,13 @@ APP_FACTORY = "opensor.lookup.app:create_app"
     help="The ASGI server to run.",
 )
 @click.option("--access-log/--no-access-log", default=False, help="Log every request.")
+@click.option(
+    "--only",
+    type=click.Choice(["lookup", "register"]),
+    default=None,
+    help="Serve only the lookup service, or only the register (UI under /manage/ and the "
+    "write API); default: both on one port.",
+)
 def serve_command(
     host: str,
     port: int,
@@ -47,13 +60,85 @@ def serve_command(
     publications: Path | None,
     server: str,
     access_log: bool,
+    only: str | None = None,
 ) -> None:
-    """Serve the REST API, FHIR and downloads of the current publication.
+    """Serve the lookup service and the register on one port.
 
-    The service reads only the publication store; it notices a new publication within a
-    second and switches to it without dropping requests. Until the first publication exists
-    it answers 503 (run `sor publish`).
+    The lookup service (REST API, FHIR and downloads of the current publication) reads only
+    the publication store; it notices a new publication within a second and switches to it
+    without dropping requests. Until the first publication exists it answers 503 (run
+    `sor publish`). The register serves the maintainers' UI under /manage/ and the write API
+    under /api/v1/register/ from the register database (run `sor init` first).
     """
+    part = only or "both"
+    workers_text = f"({server}, {workers} worker{'s' if workers != 1 else ''})"
+    if part != "register":
+        _announce_lookup(host, port, publications)
+    if part == "both" and not _register_ready():
+        err_console.print(
+            "[yellow]the register database is not initialised: serving the lookup service "
+            "only (run `sor init` to serve the register too)[/yellow]"
+        )
+        part = "lookup"
+    if part == "register":
+        from opensor.cli.context import setup_django
+
+        setup_django()  # refuses politely when the database is not initialised
+    if part != "lookup":
+        from django.db import connections
+
+        connections.close_all()  # the workers open their own
+        err_console.print(
+            f"register on http://{host}:{port}/manage/ (write API: "
+            f"http://{host}:{port}/api/v1/register/openapi.json)"
+        )
+    err_console.print(f"serving {workers_text}")
+    factory = APP_FACTORIES[part]
+    if server == "uvicorn":
+        import uvicorn
+
+        uvicorn.run(
+            factory,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            log_level="warning",
+        )
+        return
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        factory,
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        websockets=False,
+        log_access=access_log,
+    ).serve()
+
+
+def _register_ready() -> bool:
+    """Whether the register database is reachable and migrated."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opensor.register.settings")
+    django.setup()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        return not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception:
+        return False
+
+
+def _announce_lookup(host: str, port: int, publications: Path | None) -> None:
     from opensor.publication.store import PublicationStore, default_store_root
 
     if publications is not None:
@@ -67,36 +152,7 @@ def serve_command(
         )
     else:
         err_console.print(f"serving publication {current.number} from {store.root}")
-    err_console.print(
-        f"lookup service on http://{host}:{port}/api/v1/docs ({server}, {workers} worker"
-        f"{'s' if workers != 1 else ''})"
-    )
-    if server == "uvicorn":
-        import uvicorn
-
-        uvicorn.run(
-            APP_FACTORY,
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=access_log,
-            log_level="warning",
-        )
-        return
-    from granian import Granian
-    from granian.constants import Interfaces
-
-    Granian(
-        APP_FACTORY,
-        factory=True,
-        address=host,
-        port=port,
-        interface=Interfaces.ASGI,
-        workers=workers,
-        websockets=False,
-        log_access=access_log,
-    ).serve()
+    err_console.print(f"lookup service on http://{host}:{port}/api/v1/docs")
 
 
 def register(cli: click.Group) -> None:

@@ -87,6 +87,8 @@ Served (once the server below has started) at http://127.0.0.1:{port}/:
   http://127.0.0.1:{port}/api/v1/units/{sor_id}
   http://127.0.0.1:{port}/fhir/Organization/{sor_id}
   http://127.0.0.1:{port}/api/v1/routing?sorId={sor_id}
+  http://127.0.0.1:{port}/manage/                     the maintainers' web UI
+  http://127.0.0.1:{port}/api/v1/register/openapi.json the write API
 
 Try:
   sor unit {sor_id}
@@ -99,6 +101,11 @@ Try:
       the register as SorTree XML 1.0.0
   sor import sortree FILE
       import a SorTree XML 1.0.0 extract (all or nothing)
+  sor user add NAME --role authority --password-prompt
+      a maintainer who can log in at /manage/ (roles: authority, region:1084,
+      municipality:0101, practice:<owner's SOR-ID>)
+  sor token create NAME
+      an API token for the write API (shown once)
   sor --help
       every command
 """

@@ -119,19 +119,24 @@ def actor_for_token(raw: str, *, request_id: str = "") -> Actor | None:
     """The actor behind a bearer token, or ``None`` for an unknown or revoked token."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    row = (
-        ApiToken.objects.filter(digest=_digest(raw), revoked_at__isnull=True, user__is_active=True)
-        .values("id", "label", "user_id", "user__username", "last_used_at")
-        .first()
+    # one query for the token, its user and the user's roles (a row per role)
+    rows = list(
+        ApiToken.objects.filter(
+            digest=_digest(raw), revoked_at__isnull=True, user__is_active=True
+        ).values(
+            "id", "label", "user_id", "user__username", "last_used_at", "user__role_grants__role"
+        )
     )
-    if row is None:
+    if not rows:
         return None
+    row = rows[0]
+    texts = sorted({r["user__role_grants__role"] for r in rows if r["user__role_grants__role"]})
     now = timezone.now()
     if row["last_used_at"] is None or now - row["last_used_at"] > timedelta(minutes=1):
         ApiToken.objects.filter(id=row["id"]).update(last_used_at=now)
     return Actor(
         username=row["user__username"],
-        roles=roles_of(row["user_id"]),
+        roles=tuple(Role.parse(text) for text in texts),
         client=f"api:{row['label']}",
         request_id=request_id,
         user_id=row["user_id"],

@@ -8,6 +8,7 @@ reads the JSON body (400 naming the problem), calls the view, and turns any
 from __future__ import annotations
 
 import functools
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,8 @@ from opensor.register.maintenance.errors import ServiceError
 __all__ = ["ApiError", "api_view", "json_body", "json_response", "problem_response"]
 
 PROBLEM_BASE = "https://opensor.dk/problems/"
+
+logger = logging.getLogger(__name__)
 
 
 class ApiError(ServiceError):
@@ -136,6 +139,18 @@ def api_view(
             response = view(request, actor, **kwargs)
         except ServiceError as error:
             response = problem_response(error, request_id)
+        except Exception:
+            logger.exception("%s %s failed (request %s)", request.method, request.path, request_id)
+            response = problem_response(
+                ApiError(
+                    500,
+                    "internal-error",
+                    "Internal error",
+                    "the register failed to answer; nothing was changed (the error is logged)",
+                    "registret kunne ikke svare; intet blev ændret (fejlen er logget)",
+                ),
+                request_id,
+            )
         response.headers["X-Request-Id"] = request_id
         return response
 

@@ -25,7 +25,7 @@ from opensor.register.accounts.actors import Actor
 from opensor.register.maintenance.errors import Conflict, NotFound, ValidationFailed
 from opensor.register.maintenance.placement import placement_of
 from opensor.register.maintenance.recording import Write, WriteResult, check_version, require
-from opensor.register.maintenance.versions import Timeline, location_timeline
+from opensor.register.maintenance.versions import Timeline, location_etag, location_timeline
 from opensor.register.units.mapping import location_record_from_row, location_version_values
 from opensor.register.units.models import LocationNumber, LocationNumberVersion
 from opensor.register.units.selectors import unit_on
@@ -89,7 +89,7 @@ def _result(write: Write, gln: str, day: date, changed: list[str]) -> WriteResul
     return WriteResult(
         target_type="location",
         target_id=gln,
-        etag=location_timeline(gln).etag(),
+        etag=location_etag(gln),
         change_set_id=write.change_set.pk,
         effective_from=day,
         changed=tuple(changed),

@@ -23,7 +23,7 @@ from opensor.register.accounts.actors import Actor
 from opensor.register.maintenance.errors import Conflict, NotFound, ValidationFailed
 from opensor.register.maintenance.placement import placement_of, placement_under
 from opensor.register.maintenance.recording import Write, WriteResult, check_version, require
-from opensor.register.maintenance.versions import Timeline, unit_timeline
+from opensor.register.maintenance.versions import Timeline, unit_etag, unit_timeline
 from opensor.register.units.mapping import unit_record_from_row, unit_version_values
 from opensor.register.units.models import LocationNumberVersion, Unit, UnitVersion
 from opensor.register.units.selectors import MAX_DEPTH, unit_on
@@ -100,7 +100,7 @@ def _result(write: Write, sor_id: int, day: date | None, changed: list[str]) -> 
     return WriteResult(
         target_type="unit",
         target_id=str(sor_id),
-        etag=unit_timeline(sor_id).etag(),
+        etag=unit_etag(sor_id),
         change_set_id=write.change_set.pk,
         effective_from=day,
         changed=tuple(changed),

@@ -30,7 +30,12 @@ from opensor.register.units.mapping import (
 )
 from opensor.register.units.models import LocationNumberVersion, UnitVersion
 
-__all__ = ["Timeline", "location_timeline", "unit_timeline"]
+__all__ = ["Timeline", "location_etag", "location_timeline", "unit_etag", "unit_timeline"]
+
+
+def _etag(model: type[Model], key_field: str, key: Any) -> str:
+    latest = model.objects.filter(**{key_field: key}).aggregate(m=Max("id"))["m"]  # type: ignore[attr-defined]
+    return f'"{key}.{latest or 0}"'
 
 
 @dataclasses.dataclass
@@ -45,8 +50,7 @@ class Timeline:
 
     def etag(self) -> str:
         """The version tag of the timeline: it changes with every write (``If-Match``)."""
-        latest = self.model.objects.filter(**{self.key_field: self.key}).aggregate(m=Max("id"))["m"]  # type: ignore[attr-defined]
-        return f'"{self.key}.{latest or 0}"'
+        return _etag(self.model, self.key_field, self.key)
 
     def valid_on(self, day: date) -> dict[str, Any] | None:
         """The row valid on ``day``, if any."""
@@ -129,3 +133,13 @@ def unit_timeline(sor_id: int) -> Timeline:
 def location_timeline(gln: str) -> Timeline:
     """The current versions of a location number."""
     return _timeline(LocationNumberVersion, "location_number_id", gln, LOCATION_VERSION_FIELDS)
+
+
+def unit_etag(sor_id: int) -> str:
+    """The version tag of a unit (as :meth:`Timeline.etag`, without reading its versions)."""
+    return _etag(UnitVersion, "unit_id", sor_id)
+
+
+def location_etag(gln: str) -> str:
+    """The version tag of a location number (without reading its versions)."""
+    return _etag(LocationNumberVersion, "location_number_id", gln)

@@ -1,7 +1,8 @@
-"""Views of the maintainers' web UI that read: the tree of the user's units, search, a unit.
+"""Views of the maintainers' web UI that read, and the page of a form the CSRF check refused.
 
-Each view parses the request, calls the selectors and renders; the pages work without
-JavaScript, and htmx (a static file, no inline script) swaps in search results and subtrees.
+The reading views show the tree of the user's units, search and a unit. Each view parses the
+request, calls the selectors and renders; the pages work without JavaScript, and htmx (a
+static file, no inline script) swaps in search results and subtrees.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from opensor.register.web.auth import maintainer_view
 from opensor.register.web.common import lang, pop_flash, today
 from opensor.register.web.forms import ADDRESS_KINDS, CONTACT_PARTS, FLAGS, GROUPS, TEXT_CODES
 
-__all__ = ["home", "tree_children", "unit_page"]
+__all__ = ["csrf_failure", "home", "tree_children", "unit_page"]
 
 UNIT_ACTIONS = (
     (Permission.UNIT_UPDATE, "edit"),
@@ -218,3 +219,20 @@ def _type_name(unit: Any, codes: Any, language: str) -> str:
 def unit_page(request: HttpRequest, sor_id: int) -> HttpResponse:
     """A unit: effective values with provenance, history, pending changes, audit, actions."""
     return render(request, "web/unit.html", _unit_context(request, sor_id))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The page of a form post refused by the CSRF check (403), in the user's language.
+
+    Django's ``reason`` is technical and stays in the server log; the page tells the user what
+    to do instead.
+    """
+    context = {
+        "title": _("Formularen blev ikke sendt"),
+        "reason": _(
+            "Siden var for gammel, eller browseren sendte ikke sikkerhedsnøglen med "
+            "(CSRF-beskyttelse). Gå tilbage, genindlæs siden og prøv igen. Er du blevet logget "
+            "ud, så log ind igen."
+        ),
+    }
+    return render(request, "web/error.html", context, status=403)
