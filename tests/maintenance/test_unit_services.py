@@ -259,3 +259,11 @@ def test_each_write_is_one_change_set(world: dict, actors: dict) -> None:
     assert events.count() == 3
     change_set = ChangeSet.objects.get(pk=result.change_set_id)
     assert change_set.kind == "service" and change_set.finished_at is not None
+
+
+def test_successor_checks_scope_before_the_values(world: dict, actors: dict) -> None:
+    section = world["section"].sor_id
+    with pytest.raises(Forbidden):
+        units.unit_successor(actors["municipality"], section, section, if_match=None)
+    with pytest.raises(ValidationFailed):
+        units.unit_successor(actors["region"], section, section, if_match="*")

@@ -447,6 +447,11 @@ def unit_successor(
     day = _day(effective)
     _lock(sor_id)
     _lock(successor_sor_id)
+    timeline = unit_timeline(sor_id)
+    row = timeline.valid_on(day) or timeline.valid_on(day - timedelta(days=1)) or timeline.last()
+    assert row is not None
+    predecessor = unit_record_from_row(row)
+    require(actor, Permission.UNIT_SUCCESSOR, placement_of(predecessor, day))
     if successor_sor_id == sor_id:
         raise ValidationFailed(
             [
@@ -457,11 +462,6 @@ def unit_successor(
                 )
             ]
         )
-    timeline = unit_timeline(sor_id)
-    row = timeline.valid_on(day) or timeline.valid_on(day - timedelta(days=1)) or timeline.last()
-    assert row is not None
-    predecessor = unit_record_from_row(row)
-    require(actor, Permission.UNIT_SUCCESSOR, placement_of(predecessor, day))
     successor_timeline = unit_timeline(successor_sor_id)
     successor = _version_on(successor_timeline, successor_sor_id, day)
     require(actor, Permission.UNIT_SUCCESSOR, placement_of(successor, day))
