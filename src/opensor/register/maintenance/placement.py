@@ -6,19 +6,31 @@ as of a date.
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from typing import Any
+
+from django.db import connection
 
 from opensor.domain import geography
 from opensor.domain.errors import DomainError
-from opensor.domain.records import Level, UnitRecord
+from opensor.domain.records import Address, Level, UnitRecord, Validity
 from opensor.domain.responsibility import OWNER_TYPE_SECTORS, Placement, Sector
+from opensor.register.units.models import UnitVersion
 from opensor.register.units.selectors import MAX_DEPTH, unit_on
+
+_ADDRESS_COLUMNS = ("postal_address", "visiting_address", "activity_address")
 
 __all__ = ["owner_jurisdiction", "placement_of", "placement_under", "root_owner"]
 
 
 def root_owner(record: UnitRecord, day: date) -> UnitRecord:
     """The owner (IE) at the root of a unit's tree on ``day`` (the unit itself for an owner)."""
+    if record.parent_sor_id is None:
+        return record
+    owner = _root_by_query(record.parent_sor_id, day)
+    if owner is not None:
+        return owner
     current = record
     for _ in range(MAX_DEPTH):
         if current.parent_sor_id is None:
@@ -31,6 +43,58 @@ def root_owner(record: UnitRecord, day: date) -> UnitRecord:
                 return current
         current = parent
     return current
+
+
+_OWNER_COLUMNS = ("unit_id", "name", "owner_type", *_ADDRESS_COLUMNS)
+
+
+def _root_sql() -> str:
+    table = UnitVersion._meta.db_table
+    valid = "superseded_at IS NULL AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)"
+    columns = ", ".join(_OWNER_COLUMNS)
+    return (
+        f"WITH RECURSIVE chain(unit_id, parent_id, depth) AS ("
+        f" SELECT unit_id, parent_id, 0 FROM {table} WHERE unit_id = %s AND {valid}"
+        f" UNION ALL SELECT v.unit_id, v.parent_id, c.depth + 1 FROM chain c"
+        f" JOIN {table} v ON v.unit_id = c.parent_id"
+        f" WHERE v.superseded_at IS NULL AND v.valid_from <= %s"
+        f" AND (v.valid_to IS NULL OR v.valid_to > %s) AND c.depth < {MAX_DEPTH})"
+        f" SELECT {columns} FROM {table} WHERE {valid} AND parent_id IS NULL"
+        f" AND unit_id = (SELECT unit_id FROM chain WHERE parent_id IS NULL LIMIT 1)"
+    )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _address(value: Any) -> Address | None:
+    data = _json(value)
+    return Address(**data) if data else None
+
+
+def _root_by_query(start: int, day: date) -> UnitRecord | None:
+    """The root owner above ``start``, read in one recursive query.
+
+    ``None`` when the chain of versions valid on ``day`` breaks before an owner; the caller
+    then walks it step by step.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_root_sql(), [start, day, day, day, day, day, day])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = dict(zip(_OWNER_COLUMNS, row, strict=True))
+    return UnitRecord(
+        sor_id=int(values["unit_id"]),
+        level=Level.OWNER,
+        name=values["name"],
+        validity=Validity(first_from=day, valid_from=day),
+        owner_type=values["owner_type"],
+        postal_address=_address(values["postal_address"]),
+        visiting_address=_address(values["visiting_address"]),
+        activity_address=_address(values["activity_address"]),
+    )
 
 
 def _latest(sor_id: int) -> UnitRecord | None:

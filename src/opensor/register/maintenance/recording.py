@@ -82,16 +82,23 @@ class Write:
     Create it inside the service's transaction after the permission and version checks.
     """
 
-    def __init__(self, actor: Actor, permission: Permission, note: str = "") -> None:
+    def __init__(
+        self, actor: Actor, permission: Permission, note: str = "", target: object = None
+    ) -> None:
         self.actor = actor
         self.permission = permission
         self.at: datetime = timezone.now()
         self.today: date = timezone.localdate()
+        summary: dict[str, Any] = {"operation": permission.value, "request_id": actor.request_id}
+        if target is not None:
+            summary["target"] = target
+        # The change set commits with the write or not at all, so it is finished when made.
         self.change_set = ChangeSet.objects.create(
             kind=ChangeSet.Kind.SERVICE,
             actor=actor.username,
             source=f"{actor.client} {permission.value}"[:500],
-            summary={"operation": permission.value, "request_id": actor.request_id},
+            summary=summary,
+            finished_at=self.at,
         )
         self.note = note
         self._codes: CodeLists | None = None
@@ -133,7 +140,8 @@ class Write:
         )
 
     def finish(self, **summary: Any) -> None:
-        """Mark the change set finished with a summary."""
-        self.change_set.finished_at = timezone.now()
-        self.change_set.summary = {**self.change_set.summary, **summary}
-        self.change_set.save(update_fields=["finished_at", "summary"])
+        """Add to the change set's summary (nothing is written when nothing is new)."""
+        merged = {**self.change_set.summary, **summary}
+        if merged != self.change_set.summary:
+            self.change_set.summary = merged
+            self.change_set.save(update_fields=["summary"])

@@ -8,7 +8,7 @@ and the rules of the tree checked (409). Only then is anything recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -63,9 +63,16 @@ def _version_on(timeline: Timeline, sor_id: int, day: date) -> UnitRecord:
     return unit_record_from_row(row)
 
 
-def _validate(record: UnitRecord, write: Write, day: date, extra: list[FieldProblem] = ()) -> None:  # type: ignore[assignment]
+def _validate(
+    record: UnitRecord,
+    write: Write,
+    day: date,
+    extra: Sequence[FieldProblem] = (),
+    *,
+    check_parent: bool = True,
+) -> None:
     parent_level = None
-    if record.parent_sor_id is not None:
+    if check_parent and record.parent_sor_id is not None:
         parent = unit_on(record.parent_sor_id, day)
         if parent is None:
             extra = [
@@ -95,12 +102,18 @@ def _values(record: UnitRecord, write: Write) -> dict[str, Any]:
     return unit_version_values(stamped)
 
 
-def _result(write: Write, sor_id: int, day: date | None, changed: list[str]) -> WriteResult:
+def _result(
+    write: Write,
+    sor_id: int,
+    day: date | None,
+    changed: list[str],
+    timeline: Timeline | None = None,
+) -> WriteResult:
     write.finish(target=sor_id)
     return WriteResult(
         target_type="unit",
         target_id=str(sor_id),
-        etag=unit_etag(sor_id),
+        etag=timeline.etag_after_write() if timeline is not None else unit_etag(sor_id),
         change_set_id=write.change_set.pk,
         effective_from=day,
         changed=tuple(changed),
@@ -177,9 +190,10 @@ def unit_update(
     current = _version_on(timeline, sor_id, day)
     require(actor, Permission.UNIT_UPDATE, placement_of(current, day))
     check_version(if_match, timeline)
-    write = Write(actor, Permission.UNIT_UPDATE)
+    write = Write(actor, Permission.UNIT_UPDATE, target=sor_id)
     changed_record, problems = apply_unit_changes(current, changes)
-    _validate(changed_record, write, day, problems)
+    # An attribute change leaves the unit where it is: its parent was checked when it was placed.
+    _validate(changed_record, write, day, problems, check_parent=False)
     changed = changed_fields(current, changed_record)
     if changed:
         timeline.change_from(day, _values(changed_record, write), write.change_set, write.at)
@@ -191,7 +205,7 @@ def unit_update(
         effective_from=day,
         changed=changed,
     )
-    return _result(write, sor_id, day, changed)
+    return _result(write, sor_id, day, changed, timeline)
 
 
 def _descends_from(candidate: UnitRecord, sor_id: int, day: date) -> bool:
