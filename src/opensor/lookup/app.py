@@ -34,6 +34,7 @@ from opensor.lookup.routing import RoutingEndpoint
 from opensor.lookup.search import SearchEndpoint
 from opensor.lookup.settings import LookupSettings
 from opensor.lookup.units import UNITS_PREFIX, UnitEndpoints
+from opensor.lookup.web import web_mount
 from opensor.publication.store import PublicationStore, default_store_root
 
 __all__ = ["api_routes", "build_api", "create_app"]
@@ -128,7 +129,8 @@ def create_app(
 
     routes, fast_paths = build_api(context, metrics)
     app = Starlette(
-        routes=[*_fhir_routes(provider), *routes],  # FHIR first: routes are tried in order
+        # FHIR first (routes are tried in order), then the REST API, then the public pages.
+        routes=[*_fhir_routes(provider), *routes, web_mount(context)],
         middleware=[Middleware(RequestMiddleware, metrics=metrics, fast_paths=fast_paths)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import process
@@ -45,9 +46,17 @@ from opensor.lookup.params import (
 from opensor.lookup.problems import ApiError, bad_parameter
 from opensor.lookup.readmodel import ReadModel
 from opensor.lookup.responses import cache_control, etag_for, json_response, not_modified
+from opensor.lookup.settings import LookupSettings
 from opensor.publication.schema import fold_danish
 
-__all__ = ["SEARCH_PARAMETERS", "SearchEndpoint", "query_words"]
+__all__ = [
+    "SEARCH_PARAMETERS",
+    "SearchEndpoint",
+    "SearchQuery",
+    "SearchResult",
+    "query_words",
+    "search_units",
+]
 
 SEARCH_PARAMETERS = frozenset(
     {
@@ -119,8 +128,13 @@ def _code_terms(word: str) -> list[tuple[str, object]]:
     return terms
 
 
-class _Query:
-    """One search request, parsed: SQL conditions, ranking and the sort order."""
+class SearchQuery:
+    """One search request, parsed: SQL conditions, ranking and the sort order.
+
+    ``params`` are the search parameters of :data:`SEARCH_PARAMETERS` (the REST API takes
+    only those); ``message_type`` (comma-separated URNs: units whose effective location
+    number accepts one of them) is an extra filter the public web pages use.
+    """
 
     def __init__(self, params: dict[str, str]) -> None:
         self.where: list[str] = []
@@ -189,6 +203,16 @@ class _Query:
                 normalise=str.upper,
             )
             self._in("u.country", codes)
+        if (value := get("message_type")) is not None:
+            types = [item.strip() for item in value.split(",") if item.strip()]
+            if not types or any(len(item) > 200 for item in types):
+                raise bad_parameter("message_type", value, "is not a list of message types", "URNs")
+            marks = ",".join("?" * len(types))
+            self.where.append(
+                "EXISTS (SELECT 1 FROM location_message_type m WHERE m.gln = u.gln "
+                f"AND m.message_type IN ({marks}))"
+            )
+            self.args += types
         if (value := get("active")) is not None:
             self.where.append("u.active = ?")
             self.args.append(int(parse_bool("active", value)))
@@ -279,6 +303,35 @@ class _Query:
         return f"CASE {' '.join(cases)} ELSE 3 END", args
 
 
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One page of a search: the exact ``total``, the unit summaries and the next page's key."""
+
+    total: int
+    items: list[dict[str, Any]]
+    next_key: list[Any] | None
+
+
+def search_units(
+    model: ReadModel,
+    settings: LookupSettings,
+    query: SearchQuery,
+    *,
+    key: list[Any] | None = None,
+    limit: int,
+    fuzzy: bool | None = None,
+) -> SearchResult:
+    """One page of the units ``query`` finds in ``model``, ranked as the module describes.
+
+    ``key`` is the sort key of the last row of the previous page (from a cursor), ``fuzzy``
+    forces fuzzy matching on or off (``None``: only when prefix matching finds too few). The
+    REST search and the public search page both call this.
+    """
+    if query.q is None:
+        return SearchResult(*_browse(model, query, key, limit))
+    return SearchResult(*_text(model, settings, query, key, limit, fuzzy))
+
+
 class SearchEndpoint:
     """``GET /api/v1/units``."""
 
@@ -295,198 +348,242 @@ class SearchEndpoint:
         model, cursor = context.cursor_model(params)
         limit = context.limit(params, default=settings.page_size, maximum=settings.max_page_size)
         fuzzy = parse_bool("fuzzy", params["fuzzy"]) if "fuzzy" in params else None
-        query = _Query(params)
+        query = SearchQuery(params)
         if fuzzy is not None and query.q is None:
             raise bad_parameter("fuzzy", params["fuzzy"], "is given without q", "use it with q")
         etag = etag_for(model.number, scope["path"], scope["query_string"])
         if not_modified(scope, etag):
             return json_response(scope, b"", etag=etag, cache=self.cache)
         key = cursor.key if cursor is not None else None
-        if query.q is None:
-            total, rows, next_key = self._browse(model, query, key, limit)
-        else:
-            total, rows, next_key = self._text(model, query, key, limit, fuzzy)
+        result = search_units(model, settings, query, key=key, limit=limit, fuzzy=fuzzy)
         link = None
-        if next_key is not None:
-            token = encode_cursor(model.number, query_fingerprint(params), next_key)
+        if result.next_key is not None:
+            token = encode_cursor(model.number, query_fingerprint(params), result.next_key)
             link = next_url(scope["path"], params, token)
-        document = page_document(model, total=total, limit=limit, items=rows, next_link=link)
+        document = page_document(
+            model, total=result.total, limit=limit, items=result.items, next_link=link
+        )
         return json_response(scope, document, etag=etag, cache=self.cache)
 
-    # -- without q: by name, or by distance ------------------------------------------------
 
-    def _browse(
-        self, model: ReadModel, query: _Query, key: list[Any] | None, limit: int
-    ) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
-        connection = model.connection()
-        table = model.list_table
-        where = " AND ".join(query.where) or "1"
-        total = model.count(f"SELECT count(*) FROM {table} u WHERE {where}", query.args)
-        args = list(query.args)
+# -- without q: by name, or by distance ------------------------------------------------
+
+
+def _browse(
+    model: ReadModel, query: SearchQuery, key: list[Any] | None, limit: int
+) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
+    connection = model.connection()
+    table = model.list_table
+    where = " AND ".join(query.where) or "1"
+    total = model.count(f"SELECT count(*) FROM {table} u WHERE {where}", query.args)
+    args = list(query.args)
+    if query.near is not None:
+        lat, lon, _ = query.near
+        order = [query.distance(), "u.sor_id"]
+        order_args: list[Any] = [lat, lon]
+        types: tuple[type, ...] = (float, int)
+    else:
+        order, order_args, types = ["u.name_folded", "u.sor_id"], [], (str, int)
+    select = f"SELECT {SUMMARY_COLUMNS}, {order[0]} AS sortkey FROM {table} u WHERE {where}"
+    args = order_args + args
+    if key is not None:
+        _check_key(key, types)
+        select += f" AND ({order[0]}, u.sor_id) > (?, ?)"
+        args += order_args + key
+    select += " ORDER BY sortkey, u.sor_id LIMIT ?"
+    rows = connection.execute(select, [*args, limit + 1]).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = []
+    for row in rows:
+        item = unit_summary(row)
         if query.near is not None:
-            lat, lon, _ = query.near
-            order = [query.distance(), "u.sor_id"]
-            order_args: list[Any] = [lat, lon]
-            types: tuple[type, ...] = (float, int)
-        else:
-            order, order_args, types = ["u.name_folded", "u.sor_id"], [], (str, int)
-        select = f"SELECT {SUMMARY_COLUMNS}, {order[0]} AS sortkey FROM {table} u WHERE {where}"
-        args = order_args + args
-        if key is not None:
-            _check_key(key, types)
-            select += f" AND ({order[0]}, u.sor_id) > (?, ?)"
-            args += order_args + key
-        select += " ORDER BY sortkey, u.sor_id LIMIT ?"
-        rows = connection.execute(select, [*args, limit + 1]).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = []
-        for row in rows:
-            item = unit_summary(row)
-            if query.near is not None:
-                item["distance_km"] = round(row[SUMMARY_WIDTH], 3)
-            items.append(item)
-        next_key = [rows[-1][SUMMARY_WIDTH], rows[-1][0]] if more else None
-        return total, items, next_key
+            item["distance_km"] = round(row[SUMMARY_WIDTH], 3)
+        items.append(item)
+    next_key = [rows[-1][SUMMARY_WIDTH], rows[-1][0]] if more else None
+    return total, items, next_key
 
-    # -- with q: prefix and code matches, fuzzy when too few --------------------------------
 
-    def _text(
-        self,
-        model: ReadModel,
-        query: _Query,
-        key: list[Any] | None,
-        limit: int,
-        fuzzy: bool | None,
-    ) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
-        connection = model.connection()
-        table = model.list_table
-        candidates, candidate_args = query.candidates(table)
-        where = " AND ".join([f"u.sor_id IN ({candidates})", *query.where])
-        args = candidate_args + query.args
+# -- with q: prefix and code matches, fuzzy when too few --------------------------------
+
+
+def _text(
+    model: ReadModel,
+    settings: LookupSettings,
+    query: SearchQuery,
+    key: list[Any] | None,
+    limit: int,
+    fuzzy: bool | None,
+) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
+    connection = model.connection()
+    table = model.list_table
+    candidates, candidate_args = query.candidates(table)
+    where = " AND ".join([f"u.sor_id IN ({candidates})", *query.where])
+    args = candidate_args + query.args
+    if not query.where and not query.code_words:
+        # Only name words: every unit is in unit_fts once, so counting the index is the same.
+        total = model.count("SELECT count(*) FROM unit_fts WHERE unit_fts MATCH ?", candidate_args)
+    else:
         total = model.count(f"SELECT count(*) FROM {table} u WHERE {where}", args)
-        settings = self.context.settings
-        if fuzzy is True or (fuzzy is None and total < settings.fuzzy_when_fewer_than):
-            return self._fuzzy(model, query, where, args, key, limit)
-        tier, tier_args = query.tier()
-        extra = ""
-        extra_args: list[Any] = []
+    if fuzzy is True or (fuzzy is None and total < settings.fuzzy_when_fewer_than):
+        return _fuzzy(model, settings, query, where, args, key, limit)
+    if key is None and query.near is None and not query.code_words:
+        first = _first_page_by_name(model, query, limit)
+        if first is not None:
+            return total, *first
+    tier, tier_args = query.tier()
+    extra = ""
+    extra_args: list[Any] = []
+    if query.near is not None:
+        extra = f", {query.distance()}"
+        extra_args = [query.near[0], query.near[1]]
+    select = (
+        f"SELECT {SUMMARY_COLUMNS}, {tier} AS tier, u.name_folded{extra} "
+        f"FROM {table} u WHERE {where}"
+    )
+    all_args = tier_args + extra_args + args
+    if key is not None:
+        _check_key(key, (int, str, int))
+        select += f" AND ({tier}, u.name_folded, u.sor_id) > (?, ?, ?)"
+        all_args += tier_args + key
+    select += " ORDER BY tier, u.name_folded, u.sor_id LIMIT ?"
+    rows = connection.execute(select, [*all_args, limit + 1]).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = []
+    for row in rows:
+        item = unit_summary(row)
+        item["match"] = _MATCH_NAMES[row[SUMMARY_WIDTH]]
         if query.near is not None:
-            extra = f", {query.distance()}"
-            extra_args = [query.near[0], query.near[1]]
-        select = (
-            f"SELECT {SUMMARY_COLUMNS}, {tier} AS tier, u.name_folded{extra} "
-            f"FROM {table} u WHERE {where}"
-        )
-        all_args = tier_args + extra_args + args
-        if key is not None:
-            _check_key(key, (int, str, int))
-            select += f" AND ({tier}, u.name_folded, u.sor_id) > (?, ?, ?)"
-            all_args += tier_args + key
-        select += " ORDER BY tier, u.name_folded, u.sor_id LIMIT ?"
-        rows = connection.execute(select, [*all_args, limit + 1]).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = []
-        for row in rows:
-            item = unit_summary(row)
-            item["match"] = _MATCH_NAMES[row[SUMMARY_WIDTH]]
-            if query.near is not None:
-                item["distance_km"] = round(row[SUMMARY_WIDTH + 2], 3)
-            items.append(item)
-        last = rows[-1] if rows else None
-        next_key = (
-            [last[SUMMARY_WIDTH], last[SUMMARY_WIDTH + 1], last[0]] if more and last else None
-        )
-        return total, items, next_key
+            item["distance_km"] = round(row[SUMMARY_WIDTH + 2], 3)
+        items.append(item)
+    last = rows[-1] if rows else None
+    next_key = [last[SUMMARY_WIDTH], last[SUMMARY_WIDTH + 1], last[0]] if more and last else None
+    return total, items, next_key
 
-    def _fuzzy(
-        self,
-        model: ReadModel,
-        query: _Query,
-        where: str,
-        args: list[Any],
-        key: list[Any] | None,
-        limit: int,
-    ) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
-        """Prefix/code matches (first ``fuzzy_candidates`` by tier) then fuzzy matches.
 
-        The result is computed whole (it is at most twice ``fuzzy_candidates`` rows) and
-        paged by its sort key ``[rank, folded name, SOR-ID]``: rank is the tier (0-4) for
-        prefix and code matches and ``5 + (1 - similarity)`` for fuzzy ones.
-        """
-        settings = self.context.settings
-        connection = model.connection()
-        table = model.list_table
-        tier, tier_args = query.tier()
-        extra = f", {query.distance()}" if query.near is not None else ", NULL"
-        extra_args = [query.near[0], query.near[1]] if query.near is not None else []
-        ranked: dict[int, tuple[float, str, tuple[Any, ...], float | None]] = {}
-        for row in connection.execute(
-            f"SELECT {SUMMARY_COLUMNS}, {tier} AS tier, u.name_folded{extra} FROM {table} u "
-            f"WHERE {where} ORDER BY tier, u.name_folded, u.sor_id LIMIT ?",
-            [*tier_args, *extra_args, *args, settings.fuzzy_candidates],
-        ):
-            ranked[row[0]] = (float(row[SUMMARY_WIDTH]), row[SUMMARY_WIDTH + 1], row, None)
-        match = fuzzy_match_expression(query.words)
-        if match is not None:
-            filters = " AND ".join(query.where) or "1"
-            names = {
-                sor_id: folded
-                for sor_id, folded in connection.execute(
-                    f"SELECT u.sor_id, u.name_folded FROM unit_trigram t JOIN {table} u "
-                    f"ON u.sor_id = t.rowid WHERE unit_trigram MATCH ? AND {filters} LIMIT ?",
-                    [match, *query.args, settings.fuzzy_scan],
-                )
-                if sor_id not in ranked
-            }
-            scored = [
-                (score / 100.0, folded, sor_id)
-                for folded, score, sor_id in process.extract(
-                    query.folded,
-                    names,
-                    scorer=partial_ratio,
-                    score_cutoff=settings.fuzzy_threshold * 100.0,
-                    limit=settings.fuzzy_candidates,
-                )
-            ]
-            scored.sort(key=lambda hit: (-hit[0], hit[1], hit[2]))
-            best = {sor_id: score for score, _, sor_id in scored}
-            if best:
-                marks = ",".join("?" * len(best))
-                for row in connection.execute(
-                    f"SELECT {SUMMARY_COLUMNS}, NULL, u.name_folded{extra} FROM {table} u "
-                    f"WHERE u.sor_id IN ({marks})",
-                    [*extra_args, *best],
-                ):
-                    score = best[row[0]]
-                    ranked[row[0]] = (5.0 + (1.0 - score), row[SUMMARY_WIDTH + 1], row, score)
-        ordered = sorted(ranked.items(), key=lambda item: (item[1][0], item[1][1], item[0]))
-        start = 0
-        if key is not None:
-            _check_key(key, (float, str, int))
-            wanted = (float(key[0]), key[1], key[2])
-            while start < len(ordered) and (
-                (ordered[start][1][0], ordered[start][1][1], ordered[start][0]) <= wanted
+def _first_page_by_name(
+    model: ReadModel, query: SearchQuery, limit: int
+) -> tuple[list[dict[str, Any]], list[Any] | None] | None:
+    """The first page of a name search when it holds only names starting with the query.
+
+    Names equal to the folded query (tier 1) and starting with it (tier 2) rank before every
+    other match, and in name order they are one range of the name index; a name starting with
+    the query has a word starting with each of its words, so it is among the matches. When
+    that range fills more than a page, the page is read from the index in order instead of
+    ranking and sorting every match (which costs as much as the matches are many). ``None``
+    when it does not fill a page (the general ranking then applies).
+    """
+    table = model.list_table
+    where = " AND ".join(["u.name_folded >= ?", "u.name_folded < ?", *query.where])
+    rows = (
+        model.connection()
+        .execute(
+            f"SELECT {SUMMARY_COLUMNS}, u.name_folded FROM {table} u WHERE {where} "
+            "ORDER BY u.name_folded, u.sor_id LIMIT ?",
+            [query.folded, query.folded + "\U0010ffff", *query.args, limit + 1],
+        )
+        .fetchall()
+    )
+    if len(rows) <= limit:
+        return None
+    rows = rows[:limit]
+    items = []
+    for row in rows:
+        item = unit_summary(row)
+        item["match"] = _MATCH_NAMES[1 if row[SUMMARY_WIDTH] == query.folded else 2]
+        items.append(item)
+    last = rows[-1]
+    tier = 1 if last[SUMMARY_WIDTH] == query.folded else 2
+    return items, [tier, last[SUMMARY_WIDTH], last[0]]
+
+
+def _fuzzy(
+    model: ReadModel,
+    settings: LookupSettings,
+    query: SearchQuery,
+    where: str,
+    args: list[Any],
+    key: list[Any] | None,
+    limit: int,
+) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
+    """Prefix/code matches (first ``fuzzy_candidates`` by tier) then fuzzy matches.
+
+    The result is computed whole (it is at most twice ``fuzzy_candidates`` rows) and
+    paged by its sort key ``[rank, folded name, SOR-ID]``: rank is the tier (0-4) for
+    prefix and code matches and ``5 + (1 - similarity)`` for fuzzy ones.
+    """
+    connection = model.connection()
+    table = model.list_table
+    tier, tier_args = query.tier()
+    extra = f", {query.distance()}" if query.near is not None else ", NULL"
+    extra_args = [query.near[0], query.near[1]] if query.near is not None else []
+    ranked: dict[int, tuple[float, str, tuple[Any, ...], float | None]] = {}
+    for row in connection.execute(
+        f"SELECT {SUMMARY_COLUMNS}, {tier} AS tier, u.name_folded{extra} FROM {table} u "
+        f"WHERE {where} ORDER BY tier, u.name_folded, u.sor_id LIMIT ?",
+        [*tier_args, *extra_args, *args, settings.fuzzy_candidates],
+    ):
+        ranked[row[0]] = (float(row[SUMMARY_WIDTH]), row[SUMMARY_WIDTH + 1], row, None)
+    match = fuzzy_match_expression(query.words)
+    if match is not None:
+        filters = " AND ".join(query.where) or "1"
+        names = {
+            sor_id: folded
+            for sor_id, folded in connection.execute(
+                f"SELECT u.sor_id, u.name_folded FROM unit_trigram t JOIN {table} u "
+                f"ON u.sor_id = t.rowid WHERE unit_trigram MATCH ? AND {filters} LIMIT ?",
+                [match, *query.args, settings.fuzzy_scan],
+            )
+            if sor_id not in ranked
+        }
+        scored = [
+            (score / 100.0, folded, sor_id)
+            for folded, score, sor_id in process.extract(
+                query.folded,
+                names,
+                scorer=partial_ratio,
+                score_cutoff=settings.fuzzy_threshold * 100.0,
+                limit=settings.fuzzy_candidates,
+            )
+        ]
+        scored.sort(key=lambda hit: (-hit[0], hit[1], hit[2]))
+        best = {sor_id: score for score, _, sor_id in scored}
+        if best:
+            marks = ",".join("?" * len(best))
+            for row in connection.execute(
+                f"SELECT {SUMMARY_COLUMNS}, NULL, u.name_folded{extra} FROM {table} u "
+                f"WHERE u.sor_id IN ({marks})",
+                [*extra_args, *best],
             ):
-                start += 1
-        page = ordered[start : start + limit]
-        items = []
-        for _, (rank, _, row, similar) in page:
-            item = unit_summary(row)
-            if similar is None:
-                item["match"] = _MATCH_NAMES[int(rank)]
-            else:
-                item["match"] = "fuzzy"
-                item["similarity"] = round(similar, 3)
-            if query.near is not None:
-                item["distance_km"] = round(row[SUMMARY_WIDTH + 2], 3)
-            items.append(item)
-        next_key = None
-        if start + limit < len(ordered) and page:
-            last_id, (rank, folded, _, _) = page[-1]
-            next_key = [rank, folded, last_id]
-        return len(ordered), items, next_key
+                score = best[row[0]]
+                ranked[row[0]] = (5.0 + (1.0 - score), row[SUMMARY_WIDTH + 1], row, score)
+    ordered = sorted(ranked.items(), key=lambda item: (item[1][0], item[1][1], item[0]))
+    start = 0
+    if key is not None:
+        _check_key(key, (float, str, int))
+        wanted = (float(key[0]), key[1], key[2])
+        while start < len(ordered) and (
+            (ordered[start][1][0], ordered[start][1][1], ordered[start][0]) <= wanted
+        ):
+            start += 1
+    page = ordered[start : start + limit]
+    items = []
+    for _, (rank, _, row, similar) in page:
+        item = unit_summary(row)
+        if similar is None:
+            item["match"] = _MATCH_NAMES[int(rank)]
+        else:
+            item["match"] = "fuzzy"
+            item["similarity"] = round(similar, 3)
+        if query.near is not None:
+            item["distance_km"] = round(row[SUMMARY_WIDTH + 2], 3)
+        items.append(item)
+    next_key = None
+    if start + limit < len(ordered) and page:
+        last_id, (rank, folded, _, _) = page[-1]
+        next_key = [rank, folded, last_id]
+    return len(ordered), items, next_key
 
 
 def _check_key(key: list[Any], types: tuple[type, ...]) -> None:
