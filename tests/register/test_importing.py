@@ -11,12 +11,28 @@ import pytest
 from opensor.domain.records import Level
 from opensor.domain.sortree import write_sortree
 from opensor.register.audit.models import ChangeSet
+from opensor.register.units import importing
 from opensor.register.units.importing import ImportRefused, sortree_import
-from opensor.register.units.models import LocationNumberVersion, Unit, UnitVersion
+from opensor.register.units.models import (
+    LocationNumber,
+    LocationNumberVersion,
+    Unit,
+    UnitVersion,
+)
 from opensor.register.units.selectors import unit_history, unit_view_on
 from tests import factories
 
 CREATED = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, params=["in-process", "helper-process"])
+def reading(request, monkeypatch):
+    """Every import test runs twice: reading in this process, and in a helper process."""
+    if request.param == "helper-process":
+        monkeypatch.setattr(importing, "HELPER_MIN_BYTES", 0)
+    else:
+        monkeypatch.setattr(importing, "HELPER_MIN_BYTES", 2**62)
+    return request.param
 
 
 def write_file(path: Path, items, snapshot: date = date(2024, 1, 2)) -> Path:
@@ -157,3 +173,31 @@ def test_both_real_extracts_import_and_reimport_unchanged(db, reference_dir):
         assert again.counts == {"units_unchanged": 3, "location_numbers_unchanged": 1}
     pharmacy = unit_view_on(306031000016009, date(2010, 1, 26)).unit
     assert pharmacy.pharmacy_id == "362,1"
+
+
+def test_new_units_are_recorded_alike_with_and_without_look_ups(db, tmp_path):
+    """Into an empty register (no look-ups) and beside other units (look-ups), same rows."""
+    items = practices(3)
+    practice = items[1][0]
+    items[1] = (practice.with_changes(replaces=(factories.new_sor_id(),)), None)
+    path = write_file(tmp_path / "a.xml", items)
+    columns = ("unit_id", "name", "content_hash", "valid_from", "postal_address", "replaces")
+
+    def rows():
+        return sorted(UnitVersion.objects.values_list(*columns)), sorted(
+            LocationNumberVersion.objects.values_list("location_number_id", "content_hash")
+        )
+
+    sortree_import(path=path, actor="test")
+    fresh = rows()
+    UnitVersion.objects.all().delete()
+    LocationNumberVersion.objects.all().delete()
+    LocationNumber.objects.all().delete()
+    Unit.objects.all().delete()
+    other = practices(1)
+    sortree_import(path=write_file(tmp_path / "other.xml", other), actor="test")
+    sortree_import(path=path, actor="test")
+    others = {unit.sor_id for unit, _ in other}
+    beside = rows()
+    assert [r for r in beside[0] if r[0] not in others] == fresh[0]
+    assert [r for r in beside[1] if r[0] != other[0][1].gln] == fresh[1]

@@ -58,6 +58,10 @@ _SOR_ID_MAX_LENGTH = 18
 _SOR_ITEM_MAX = 99_999_999
 """The largest item: 8 item digits + 7 namespace + 2 partition + 1 check digit = 18 digits."""
 
+_SOR_SUFFIX = SOR_NAMESPACE + SOR_PARTITION
+_SOR_ID_SMALLEST = 10 ** (_SOR_ID_MIN_LENGTH - 1)
+_SOR_ID_LARGEST = 10**_SOR_ID_MAX_LENGTH - 1
+
 _DIGITS = re.compile(r"[0-9]+")
 _SHAK = re.compile(r"[0-9A-Z]+")
 
@@ -97,10 +101,24 @@ def _require_digits(kind: str, digits: object) -> str:
     return digits
 
 
+# The two tables folded into one step per position (mod 8): _VERHOEFF_STEP[position % 8][check]
+# maps the byte of a digit (b"0" is 48 … b"9" is 57) straight to the next check value, so the
+# checksum loop is three tuple lookups per digit (the entries below 48 are never used).
+_VERHOEFF_STEP = tuple(
+    tuple(
+        (0,) * 48 + tuple(_VERHOEFF_D[check][_VERHOEFF_P[position][digit]] for digit in range(10))
+        for check in range(10)
+    )
+    for position in range(8)
+)
+
+
 def _verhoeff_checksum(number: str, *, first_position: int) -> int:
+    """The Verhoeff checksum of a string of the ASCII digits 0-9 (checked by the caller)."""
     check = 0
-    for position, char in enumerate(reversed(number), start=first_position):
-        check = _VERHOEFF_D[check][_VERHOEFF_P[position % 8][int(char)]]
+    step = _VERHOEFF_STEP
+    for position, byte in enumerate(number.encode("ascii")[::-1], first_position):
+        check = step[position & 7][check][byte]
     return check
 
 
@@ -211,6 +229,12 @@ def validate_sor_id(value: int | str) -> int:
             namespace, partition, or check digit (naming the expected digit).
 
     """
+    if type(value) is int and _SOR_ID_SMALLEST <= value <= _SOR_ID_LARGEST:
+        # the common case (a SOR-ID read from a file or the database): 11 to 18 digits in
+        # our namespace and partition with a good check digit is valid, and that is all
+        text = str(value)
+        if text[-10:-1] == _SOR_SUFFIX and _verhoeff_checksum(text, first_position=0) == 0:
+            return value
     text = _as_digit_string("SOR-ID", value)
     if text.startswith("0"):
         raise InvalidIdentifier("SOR-ID", value, "must not start with 0")

@@ -206,6 +206,34 @@ _BUILDERS: dict[str, Callable[[list[Any]], Any]] = {
 _COMPILED: dict[int, _Compiled] = {}
 
 
+class _Memo(dict[str | None, Any]):
+    """A simple type's parser with its results remembered, for types whose values repeat.
+
+    A remembered value costs one dict lookup in C (``memo[text]``); a new one goes through the
+    parser (an invalid one raises and is not remembered). The memo is bounded.
+    """
+
+    __slots__ = ("parse",)
+
+    def __init__(self, parse: Callable[[str | None], Any]) -> None:
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, text: str | None) -> Any:
+        value = self.parse(text)
+        if len(self) >= _SHARED_MAX:
+            self.clear()
+        self[text] = value
+        return value
+
+
+# codes, dates and flags repeat across units; names, identifiers and addresses mostly do not
+_MEMOS: dict[Callable[[str | None], Any], Callable[[str | None], Any]] = {
+    parse: _Memo(parse).__getitem__
+    for parse in (s.parse_date, s.parse_bool, s.parse_long_str, s.parse_long_int)
+}
+
+
 def _compile(model: s.Model) -> _Compiled:
     compiled = _COMPILED.get(id(model))
     if compiled is None:
@@ -213,6 +241,7 @@ def _compile(model: s.Model) -> _Compiled:
         for i, particle in enumerate(model.particles):
             sub = _compile(particle.model) if particle.model is not None else None
             parse = None if particle.required_attrs else particle.parse
+            parse = _MEMOS.get(parse, parse) if parse is not None else None
             repeat = particle.max if particle.max > 1 else 0
             compiled.index[particle.tag] = (i, parse, sub, repeat)
     return compiled

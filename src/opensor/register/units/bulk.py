@@ -10,14 +10,14 @@ the database checks every row.
 
 from __future__ import annotations
 
-import json
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, models
 
+from opensor.register.units.mapping import json_column_value
 from opensor.register.units.models import (
     LocationNumber,
     LocationNumberVersion,
@@ -40,12 +40,18 @@ class RowInserter:
             ", ".join(["%s"] * len(self.columns)),
         )
         self._getter = operator.itemgetter(*self.columns)
+        self.kinds = {
+            column: kind for column in self.columns if (kind := _kind(fields[column])) is not None
+        }
+        """How the values of columns are adapted: ``json``, ``date`` or ``datetime``."""
+        self._adapters = {column: _adapter(kind) for column, kind in self.kinds.items()}
         self._adapted = tuple(
-            (position, adapter)
+            (position, self._adapters[column])
             for position, column in enumerate(self.columns)
-            if (adapter := _adapter(fields[column])) is not None
+            if column in self._adapters
         )
         self.rows: list[tuple[Any, ...]] = []
+        """The buffered rows, adapted, in column order (append stored rows here directly)."""
 
     def add(self, values: dict[str, Any]) -> None:
         """Buffer one row."""
@@ -59,6 +65,11 @@ class RowInserter:
         for values in rows:
             self.add(values)
 
+    def adapted(self, column: str, value: Any) -> Any:
+        """``value`` of ``column`` as this inserter writes it."""
+        adapt = self._adapters.get(column)
+        return value if adapt is None else adapt(value)
+
     def flush(self) -> int:
         """Insert the buffered rows; returns how many."""
         count = len(self.rows)
@@ -69,26 +80,23 @@ class RowInserter:
         return count
 
 
-def _adapter(field: models.Field) -> Any:  # type: ignore[type-arg]
-    ops = connection.ops
+def _kind(field: models.Field) -> str | None:  # type: ignore[type-arg]
     if isinstance(field, models.JSONField):
-        return _json
+        return "json"
     if isinstance(field, models.DateTimeField):
-        return lambda v: ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v
+        return "datetime"
     if isinstance(field, models.DateField):
-        return lambda v: v.isoformat() if isinstance(v, date) else v
+        return "date"
     return None
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _json(value: Any) -> str | None:
-    if value is None:
-        return None  # SQL NULL, as the ORM writes a Python None (the columns are nullable)
-    if not value:
-        return "[]" if isinstance(value, list) else "{}"
-    return _ENCODE(value)
+def _adapter(kind: str) -> Callable[[Any], Any]:
+    if kind == "json":
+        return json_column_value
+    if kind == "datetime":
+        ops = connection.ops
+        return lambda v: ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v
+    return lambda v: v.isoformat() if isinstance(v, date) else v
 
 
 _RECORD_TIME = ("recorded_at", "recorded_by_id", "superseded_at", "superseded_by_id")

@@ -27,14 +27,21 @@ from typing import Any
 from opensor.domain.records import LocationNumberRecord, UnitRecord, Validity
 from opensor.domain.sortree import carry_over_extensions, carry_over_location_extensions
 from opensor.register.audit.models import ChangeSet
-from opensor.register.units.bulk import location_inserters, unit_inserters
+from opensor.register.units.bulk import RowInserter, location_inserters, unit_inserters
 from opensor.register.units.mapping import (
+    DATE_COLUMNS,
+    JSON_COLUMNS,
     LOCATION_VERSION_FIELDS,
     UNIT_VERSION_FIELDS,
+    PreparedUnit,
     location_record_from_row,
+    location_record_from_values,
     location_row_hash,
     location_version_values,
+    stored_location_row,
+    stored_unit_row,
     unit_record_from_row,
+    unit_record_from_values,
     unit_version_values,
 )
 from opensor.register.units.models import LocationNumberVersion, UnitVersion
@@ -42,6 +49,22 @@ from opensor.register.units.models import LocationNumberVersion, UnitVersion
 __all__ = ["VersionRecorder"]
 
 _BULK = 1000
+_VALID_FROM = UNIT_VERSION_FIELDS.index("valid_from")
+
+
+def _check_stored_form(
+    inserter: RowInserter, columns: tuple[str, ...], record_time: tuple[str, ...]
+) -> None:
+    """The stored rows of mapping must hold the inserter's columns, adapted as it would."""
+    if inserter.columns != (*columns, *record_time):
+        raise RuntimeError(f"the inserter's columns are not {columns} + {record_time}")
+    for column in columns:
+        expected = "json" if column in JSON_COLUMNS else "date" if column in DATE_COLUMNS else None
+        if inserter.kinds.get(column) != expected:
+            raise RuntimeError(
+                f"column {column} is stored as {inserter.kinds.get(column)}, but mapping writes "
+                f"{expected}: update mapping.JSON_COLUMNS / DATE_COLUMNS"
+            )
 
 
 def _clip(validity: Validity, next_start: date | None) -> Validity:
@@ -87,6 +110,19 @@ class VersionRecorder:
             "superseded_at": None,
             "superseded_by_id": None,
         }
+        # the record-time columns as stored, to complete the rows of mapping.stored_unit_row
+        # and stored_location_row (which must adapt their columns as the inserters do)
+        _check_stored_form(self._unit_versions, UNIT_VERSION_FIELDS, tuple(self._record_time))
+        _check_stored_form(
+            self._location_versions, LOCATION_VERSION_FIELDS, tuple(self._record_time)
+        )
+        self._unit_time_row = tuple(
+            self._unit_versions.adapted(name, value) for name, value in self._record_time.items()
+        )
+        self._location_time_row = tuple(
+            self._location_versions.adapted(name, value)
+            for name, value in self._record_time.items()
+        )
         self._seen_new_locations: set[str] = set()
 
     # -- units -----------------------------------------------------------------------------
@@ -111,8 +147,69 @@ class VersionRecorder:
         self._record_locations(locations)
         if owns_location_numbers:
             # Units new to the register own no location number there yet.
-            self._close_dropped_locations([item for item in batch if item[0].sor_id in timelines])
+            self._close_dropped_locations(
+                [
+                    (unit.sor_id, location.gln if location else None, unit.validity.valid_from)
+                    for unit, location in batch
+                    if unit.sor_id in timelines
+                ]
+            )
         self.flush()
+
+    def record_rows(self, batch: Sequence[PreparedUnit], *, new_only: bool = False) -> None:
+        """Record one batch of snapshot units given as row values, as :meth:`record_units` does.
+
+        Each item is a unit's :func:`~opensor.register.units.mapping.unit_row_values` and its own
+        location number's :func:`~opensor.register.units.mapping.location_row_values` (made
+        with the owner's validity) or ``None``; the batch says everything about which location
+        number each unit owns. A unit or location number new to the register is written as it
+        comes; one the register holds goes the way of :meth:`record_units`. ``new_only`` is the
+        caller's word that none of them is in the register yet (an import into an empty
+        register), which saves looking them up.
+        """
+        timelines = {} if new_only else self._unit_timelines([row[0] for row, _ in batch])
+        created = 0
+        if timelines:
+            for row, _ in batch:
+                timeline = timelines.get(row[0])
+                if timeline is None:
+                    self._add_unit_row(row)
+                    created += 1
+                else:
+                    self._record_unit(unit_record_from_values(row), timeline)
+        else:
+            for row, _ in batch:
+                self._add_unit_row(row)
+            created = len(batch)
+        if created:
+            self.counts["units_created"] += created
+        located = [(row, location) for row, location in batch if location is not None]
+        if located:
+            glns = [location[0] for _, location in located]
+            numbers = {} if new_only else self._location_timelines(glns)
+            for row, location in located:
+                number = numbers.get(location[0])
+                if number is None:
+                    self._add_location(location[0])
+                    stored = stored_location_row(location)
+                    self._location_versions.rows.append(stored + self._location_time_row)
+                    self.counts["location_numbers_created"] += 1
+                else:
+                    record = location_record_from_values(location)
+                    self._record_location(record, unit_record_from_values(row), number)
+        if timelines:
+            self._close_dropped_locations(
+                [
+                    (row[0], location[0] if location else None, row[_VALID_FROM])
+                    for row, location in batch
+                    if row[0] in timelines
+                ]
+            )
+        self.flush()
+
+    def _add_unit_row(self, values: tuple[Any, ...]) -> None:
+        self._units.rows.append((values[0], values[1], self.change_set.pk))
+        self._unit_versions.rows.append(stored_unit_row(values) + self._unit_time_row)
 
     def _unit_timelines(self, ids: list[int]) -> dict[int, _Timeline]:
         rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -251,12 +348,11 @@ class VersionRecorder:
         values["content_hash"] = location_row_hash(values)
         self._add_location_values(values)
 
-    def _close_dropped_locations(
-        self, batch: Sequence[tuple[UnitRecord, LocationNumberRecord | None]]
-    ) -> None:
-        kept = {unit.sor_id: location.gln for unit, location in batch if location is not None}
+    def _close_dropped_locations(self, batch: Sequence[tuple[int, str | None, date]]) -> None:
+        """Close the open location numbers of units (SOR-ID, GLN kept, start) not kept."""
+        kept = {sor_id: gln for sor_id, gln, _ in batch if gln is not None}
         recorded = set(kept.values())
-        starts = {unit.sor_id: unit.validity.valid_from for unit, _ in batch}
+        starts = {sor_id: start for sor_id, _, start in batch}
         owners = list(starts)
         for start in range(0, len(owners), _BULK):
             chunk = owners[start : start + _BULK]

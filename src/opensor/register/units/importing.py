@@ -5,14 +5,21 @@ violation, a bad check digit, a duplicate SOR-ID or GLN) rolls everything back. 
 inconsistencies — unknown codes, SHAK codes not in the SHAK classification, a child outside its
 parent's validity, a replacement pointing outside the file — are imported as they are and
 reported as warnings. The file is streamed in batches, so memory stays flat however large it is.
+
+Reading, checking and turning units into rows needs no database
+(:func:`~opensor.register.units.mapping.prepare_sortree_rows`); for a large file it runs in a
+helper process (:mod:`opensor.domain.sortree.worker`) while this process writes the rows, so
+that two cores share the work. Both ways give the same result; the transaction, and so the
+all-or-nothing, stays here.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import gc
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import sys
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,24 +27,30 @@ from typing import Any, BinaryIO
 from django.db import transaction
 from django.utils import timezone
 
-from opensor.domain.findings import (
-    Finding,
-    Severity,
-    check_child_within_parent,
-    check_unit_codes,
-)
-from opensor.domain.identifiers import SOR_NAMESPACE, SOR_PARTITION, sor_id_item
-from opensor.domain.records import LocationNumberRecord, UnitRecord
-from opensor.domain.sortree import SorTreeError, read_sortree
+from opensor.domain.findings import Finding, Severity
+from opensor.domain.sortree.checks import code_lists_state
+from opensor.domain.sortree.worker import iterate_in_worker
 from opensor.register.audit.models import ChangeSet
 from opensor.register.codes.selectors import code_lists, shak_code_set
 from opensor.register.units.history import VersionRecorder
-from opensor.register.units.models import Unit
+from opensor.register.units.mapping import (
+    PreparedChunk,
+    PreparedEnd,
+    PreparedUnit,
+    prepare_sortree_rows,
+)
+from opensor.register.units.models import LocationNumber, Unit
 from opensor.register.units.sequences import sor_item_reserve_past
 
 __all__ = ["ImportRefused", "ImportResult", "sortree_import"]
 
 BATCH_SIZE = 2000
+"""Units recorded per batch (the rows of one batch are written together)."""
+CHUNK_SIZE = 500
+"""Units per chunk handed over by the reading side (divides BATCH_SIZE)."""
+HELPER_MIN_BYTES = 4 * 2**20
+"""Files at least this large are read in a helper process when there is a second core (and
+``SOR_IMPORT_HELPER`` is not ``0``)."""
 Progress = Callable[[int, int], None]
 """Called with (bytes read, total bytes) as the import advances."""
 
@@ -99,121 +112,51 @@ class _Rollback(Exception):
     pass
 
 
-class _HashingReader:
-    """A binary file wrapper that hashes and counts what the parser reads."""
-
-    def __init__(self, stream: BinaryIO, total: int, progress: Progress | None) -> None:
-        self._stream = stream
-        self._total = total
-        self._progress = progress
-        self.digest = hashlib.sha256()
-        self.read_bytes = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self.digest.update(data)
-        self.read_bytes += len(data)
-        if self._progress is not None:
-            self._progress(self.read_bytes, self._total)
-        return data
-
-
-@contextmanager
-def _open(path: Path, progress: Progress | None) -> Iterator[_HashingReader]:
-    with path.open("rb") as stream:
-        yield _HashingReader(stream, os.fstat(stream.fileno()).st_size, progress)
-
-
 class _Importer:
-    """One run of an import: reads, checks and records batch by batch."""
+    """One run of an import: takes the prepared chunks and records them batch by batch."""
 
-    def __init__(self, result: ImportResult, recorder: VersionRecorder | None) -> None:
+    def __init__(self, result: ImportResult, recorder: VersionRecorder, *, new_only: bool) -> None:
         self.result = result
         self.recorder = recorder
-        self.codes = code_lists()
-        self.shak_codes = shak_code_set()
-        self.seen_glns: dict[str, int] = {}
-        self.seen_ids: set[int] = set()
-        self.references: dict[int, tuple[int, int]] = {}
-        self.max_item = 0
-        self.batch: list[tuple[UnitRecord, LocationNumberRecord | None]] = []
+        self.new_only = new_only
+        self.batch: list[PreparedUnit] = []
         self.failed = False
-        # Most units share a handful of code combinations; each is checked once.
-        self.known_good_codes: set[tuple[object, ...]] = set()
 
-    def finding(self, severity: Severity, rule: str, message: str, **where: Any) -> None:
-        self.result.findings.append(Finding(severity, rule, message, **where))
-        if severity is Severity.ERROR:
-            self.failed = True
-
-    def take(
-        self,
-        unit: UnitRecord,
-        location: LocationNumberRecord | None,
-        parent: UnitRecord | None,
-        line: int,
-    ) -> None:
-        self.result.units_read += 1
-        self.seen_ids.add(unit.sor_id)
-        if str(unit.sor_id)[-10:-1] == SOR_NAMESPACE + SOR_PARTITION:
-            self.max_item = max(self.max_item, sor_id_item(unit.sor_id))
-        if parent is not None and (found := check_child_within_parent(unit, parent, line=line)):
-            self.result.findings.append(found)
-        codes_key = (unit.owner_type, unit.institution_type, unit.unit_type, unit.specialities)
-        if codes_key not in self.known_good_codes:
-            found_codes = list(check_unit_codes(unit, self.codes, line=line))
-            if found_codes:
-                self.result.findings.extend(found_codes)
-            else:
-                self.known_good_codes.add(codes_key)
-        if unit.shak and self.shak_codes and unit.shak not in self.shak_codes:
-            self.finding(
-                Severity.WARNING,
-                "unknown-shak-code",
-                f"SHAK code {unit.shak} is not in the SHAK classification",
-                sor_id=unit.sor_id,
-                line=line,
-            )
-        for other in (*unit.replaces, *unit.replaced_by):
-            self.references.setdefault(other, (unit.sor_id, line))
-        if location is not None:
-            first_line = self.seen_glns.setdefault(location.gln, line)
-            if first_line != line:
-                self.finding(
-                    Severity.ERROR,
-                    "duplicate-gln",
-                    f"location number {location.gln} is already owned by a unit on line "
-                    f"{first_line}; a GLN belongs to one unit at a time",
-                    sor_id=unit.sor_id,
-                    gln=location.gln,
-                    line=line,
-                )
-        self.batch.append((unit, location))
-        if len(self.batch) >= BATCH_SIZE:
-            self.flush()
+    def take(self, chunk: PreparedChunk) -> None:
+        if chunk.findings:
+            self.result.findings.extend(chunk.findings)
+            if any(f.severity is Severity.ERROR for f in chunk.findings):
+                self.failed = True
+                self.batch.clear()
+        if not self.failed and chunk.rows:
+            self.batch.extend(chunk.rows)
+            if len(self.batch) >= BATCH_SIZE:
+                self.flush()
 
     def flush(self) -> None:
-        if self.recorder is not None and not self.failed and self.batch:
-            self.recorder.record_units(self.batch)
+        if not self.failed and self.batch:
+            self.recorder.record_rows(self.batch, new_only=self.new_only)
         self.batch.clear()
 
-    def finish(self) -> None:
+    def finish(self, end: PreparedEnd) -> None:
         self.flush()
-        missing = set(self.references) - self.seen_ids
+        outside = end.references_outside
         known = set()
-        ids = list(missing)
+        ids = list(outside)
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
             known.update(Unit.objects.filter(sor_id__in=chunk).values_list("sor_id", flat=True))
-        for other in sorted(missing - known):
-            sor_id, line = self.references[other]
-            self.finding(
-                Severity.WARNING,
-                "replacement-outside-file",
-                f"replaces or is replaced by SOR-ID {other}, which is neither in the file "
-                "nor in the register",
-                sor_id=sor_id,
-                line=line,
+        for other in sorted(set(outside) - known):
+            sor_id, line = outside[other]
+            self.result.findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "replacement-outside-file",
+                    f"replaces or is replaced by SOR-ID {other}, which is neither in the file "
+                    "nor in the register",
+                    sor_id=sor_id,
+                    line=line,
+                )
             )
 
 
@@ -234,22 +177,27 @@ def sortree_import(
     """
     result = ImportResult(source=str(path), sha256="", dry_run=dry_run)
     try:
-        with transaction.atomic():
+        with _fewer_collections(), transaction.atomic():
             change_set = ChangeSet.objects.create(
                 kind=ChangeSet.Kind.IMPORT, actor=actor, source=f"SorTree {path.name}"
             )
             recorder = VersionRecorder(change_set, timezone.now())
-            importer = _Importer(result, recorder)
-            with _open(path, progress) as stream:
-                _read_all(stream, importer, collect_errors)
-                result.sha256 = stream.digest.hexdigest()
+            # Into an empty register every unit is new: no need to look up what it holds.
+            new_only = not Unit.objects.exists() and not LocationNumber.objects.exists()
+            importer = _Importer(result, recorder, new_only=new_only)
+            with path.open("rb") as stream:
+                total = os.fstat(stream.fileno()).st_size
+                with contextlib.closing(_prepared(stream, total, collect_errors)) as items:
+                    end = _take_all(items, importer, progress, total)
+            result.units_read = end.units_read
+            result.sha256 = end.sha256
             if not result.errors:
-                importer.finish()
+                importer.finish(end)
             result.counts = dict(recorder.counts)
             if result.errors or dry_run:
                 raise _Rollback
-            if importer.max_item:
-                sor_item_reserve_past(importer.max_item)
+            if end.max_item:
+                sor_item_reserve_past(end.max_item)
             result.change_set_id = change_set.pk
             change_set.source_sha256 = result.sha256
             change_set.summary = {
@@ -266,18 +214,60 @@ def sortree_import(
     return result
 
 
-def _read_all(stream: _HashingReader, importer: _Importer, collect_errors: bool) -> None:
-    def on_error(error: SorTreeError) -> None:
-        importer.finding(
-            Severity.ERROR, "invalid-file", error.message, sor_id=error.sor_id, line=error.line
-        )
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect the youngest generation less often while importing.
 
+    An import makes and drops some hundred thousand small containers; with the default
+    threshold of 700 the collections cost it several per cent.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 20_000), *thresholds[1:])
     try:
-        options = {"on_error": on_error} if collect_errors else {}
-        reader = read_sortree(stream, **options)  # type: ignore[arg-type]
-        for item in reader:
-            importer.take(item.unit, item.location_number, item.parent, item.line)
-            if importer.failed and not collect_errors:
-                return
-    except SorTreeError as error:
-        on_error(error)
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _prepared(
+    stream: BinaryIO, total: int, collect_errors: bool
+) -> Generator[PreparedChunk | PreparedEnd, None, None]:
+    """The file read, checked and made into rows: in a helper process when that pays."""
+    codes, shak_codes = code_lists(), shak_code_set()
+    options: dict[str, Any] = {"collect_errors": collect_errors, "chunk_size": CHUNK_SIZE}
+    if total >= HELPER_MIN_BYTES and _helper_possible():
+        fd = stream.fileno()
+        target = f"{prepare_sortree_rows.__module__}:{prepare_sortree_rows.__name__}"
+        args = (fd, code_lists_state(codes), shak_codes)
+        return iterate_in_worker(target, args, options, pass_fds=(fd,))
+    return prepare_sortree_rows(stream, codes, shak_codes, **options)
+
+
+def _helper_possible() -> bool:
+    """Whether a helper process can read: a second core, POSIX, a Python to start.
+
+    ``SOR_IMPORT_HELPER=0`` in the environment keeps the import in one process (e.g. under an
+    application server whose ``sys.executable`` is not a Python interpreter).
+    """
+    if os.name != "posix" or not sys.executable or os.environ.get("SOR_IMPORT_HELPER") == "0":
+        return False  # pragma: no cover - POSIX in the tests
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) > 1
+    return (os.cpu_count() or 1) > 1  # pragma: no cover - not on Linux
+
+
+def _take_all(
+    items: Iterator[PreparedChunk | PreparedEnd],
+    importer: _Importer,
+    progress: Progress | None,
+    total: int,
+) -> PreparedEnd:
+    for item in items:
+        if isinstance(item, PreparedEnd):
+            if progress is not None:
+                progress(item.bytes_read, total)
+            return item
+        importer.take(item)
+        if progress is not None:
+            progress(item.bytes_read, total)
+    raise AssertionError("the prepared file ended without its summary")  # pragma: no cover

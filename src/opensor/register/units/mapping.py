@@ -8,10 +8,15 @@ importer, the demo loader, the services, the selectors and the exporter agree on
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+from collections.abc import Collection, Generator
 from dataclasses import fields
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO, NamedTuple
 
+from opensor.domain.codelists import CodeLists
+from opensor.domain.findings import Finding
 from opensor.domain.records import (
     Address,
     Contact,
@@ -21,15 +26,30 @@ from opensor.domain.records import (
     UnitRecord,
     Validity,
 )
+from opensor.domain.sortree import SorTreeError, read_sortree
+from opensor.domain.sortree.checks import CodeListsState, FileChecks, code_lists_from_state
 
 __all__ = [
+    "DATE_COLUMNS",
+    "JSON_COLUMNS",
     "LOCATION_VERSION_FIELDS",
     "UNIT_VERSION_FIELDS",
+    "PreparedChunk",
+    "PreparedEnd",
+    "PreparedUnit",
+    "json_column_value",
     "location_record_from_row",
+    "location_record_from_values",
     "location_row_hash",
+    "location_row_values",
     "location_version_values",
+    "prepare_sortree_rows",
     "row_fingerprint",
+    "stored_location_row",
+    "stored_unit_row",
     "unit_record_from_row",
+    "unit_record_from_values",
+    "unit_row_values",
     "unit_version_values",
 ]
 
@@ -123,45 +143,67 @@ def row_fingerprint(values: dict[str, Any], columns: tuple[str, ...]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def _fingerprint(values: tuple[Any, ...]) -> str:
+    # the same digest as row_fingerprint, from the values already in column order
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+
+
+def unit_row_values(record: UnitRecord) -> tuple[Any, ...]:
+    """The values of a unit version row holding ``record``, in column order, hash aside.
+
+    They are :func:`unit_version_values` without the dict and the fingerprint, cheap to make
+    and to pickle; :func:`stored_unit_row` makes the row to insert of them and
+    :func:`unit_record_from_values` gives ``record`` back.
+    """
+    validity = record.validity
+    return (
+        record.sor_id,
+        record.level.value,
+        record.parent_sor_id,
+        record.name,
+        record.owner_type,
+        record.institution_type,
+        record.unit_type,
+        record.shak,
+        record.provider_number,
+        record.pharmacy_id,
+        record.local_code,
+        list(record.local_attributes),
+        record.location_number_inherited,
+        record.geographical_parent_relation,
+        record.geographical_parent_sor_id,
+        _address_value(record.postal_address),
+        _address_value(record.visiting_address),
+        _address_value(record.activity_address),
+        _contact_value(record.contact),
+        [[s.code, s.type] for s in record.specialities],
+        record.ambulant_activity,
+        record.patients_admitted,
+        record.reporting_level,
+        list(record.replaces),
+        list(record.replaced_by),
+        record.cvr,
+        record.personal_data,
+        validity.first_from,
+        validity.valid_from,
+        validity.valid_to,
+        validity.updated_at,
+    )
+
+
 def unit_version_values(record: UnitRecord) -> dict[str, Any]:
     """The column values of a unit version row holding ``record`` (record-time columns aside)."""
-    validity = record.validity
-    values: dict[str, Any] = {
-        "unit_id": record.sor_id,
-        "level": record.level.value,
-        "parent_id": record.parent_sor_id,
-        "name": record.name,
-        "owner_type": record.owner_type,
-        "institution_type": record.institution_type,
-        "unit_type": record.unit_type,
-        "shak": record.shak,
-        "provider_number": record.provider_number,
-        "pharmacy_id": record.pharmacy_id,
-        "local_code": record.local_code,
-        "local_attributes": list(record.local_attributes),
-        "location_number_inherited": record.location_number_inherited,
-        "geographical_parent_relation": record.geographical_parent_relation,
-        "geographical_parent_sor_id": record.geographical_parent_sor_id,
-        "postal_address": _address_value(record.postal_address),
-        "visiting_address": _address_value(record.visiting_address),
-        "activity_address": _address_value(record.activity_address),
-        "contact": _contact_value(record.contact),
-        "specialities": [[s.code, s.type] for s in record.specialities],
-        "ambulant_activity": record.ambulant_activity,
-        "patients_admitted": record.patients_admitted,
-        "reporting_level": record.reporting_level,
-        "replaces": list(record.replaces),
-        "replaced_by": list(record.replaced_by),
-        "cvr": record.cvr,
-        "personal_data": record.personal_data,
-        "first_from": validity.first_from,
-        "valid_from": validity.valid_from,
-        "valid_to": validity.valid_to,
-        "updated_at": validity.updated_at,
-        "content_hash": "",
-    }
-    values["content_hash"] = row_fingerprint(values, UNIT_VERSION_FIELDS)
-    return values
+    values = unit_row_values(record)
+    return dict(zip(UNIT_VERSION_FIELDS, (*values, _fingerprint(values)), strict=True))
+
+
+def stored_unit_row(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The unit version row of :func:`unit_row_values` as the database stores it.
+
+    In ``UNIT_VERSION_FIELDS`` order, with JSON columns encoded and dates in ISO form (as the
+    bulk inserter adapts them) and the same fingerprint as :func:`unit_version_values` gives.
+    """
+    return _stored(values, _UNIT_JSON, _UNIT_DATES)
 
 
 def _get(row: Any, name: str) -> Any:
@@ -220,6 +262,36 @@ def unit_record_from_row(row: Any) -> UnitRecord:
     )
 
 
+def location_row_values(
+    record: LocationNumberRecord, owner_validity: Validity | None = None
+) -> tuple[Any, ...]:
+    """The values of a location-number version row, in column order, hash aside.
+
+    As :func:`unit_row_values`, for :func:`location_version_values`.
+    """
+    validity = record.validity or owner_validity
+    if validity is None:
+        raise ValueError(f"location number {record.gln} has no validity and no owner validity")
+    return (
+        record.gln,
+        record.owner_sor_id,
+        record.only_internal,
+        record.non_active,
+        record.system_supplier,
+        record.system_type,
+        record.communication_supplier,
+        record.region_code,
+        record.edi_administrator,
+        record.note,
+        record.validity is not None,
+        sorted(record.message_types),
+        validity.first_from,
+        validity.valid_from,
+        validity.valid_to,
+        validity.updated_at,
+    )
+
+
 def location_version_values(
     record: LocationNumberRecord, owner_validity: Validity | None = None
 ) -> dict[str, Any]:
@@ -228,30 +300,16 @@ def location_version_values(
     A record without its own validity takes ``owner_validity`` (the owner's version) and is
     marked ``status_given=False`` so that exports reproduce the source faithfully.
     """
-    validity = record.validity or owner_validity
-    if validity is None:
-        raise ValueError(f"location number {record.gln} has no validity and no owner validity")
-    values: dict[str, Any] = {
-        "location_number_id": record.gln,
-        "owner_id": record.owner_sor_id,
-        "only_internal": record.only_internal,
-        "non_active": record.non_active,
-        "system_supplier": record.system_supplier,
-        "system_type": record.system_type,
-        "communication_supplier": record.communication_supplier,
-        "region_code": record.region_code,
-        "edi_administrator": record.edi_administrator,
-        "note": record.note,
-        "status_given": record.validity is not None,
-        "message_types": sorted(record.message_types),
-        "first_from": validity.first_from,
-        "valid_from": validity.valid_from,
-        "valid_to": validity.valid_to,
-        "updated_at": validity.updated_at,
-        "content_hash": "",
-    }
-    values["content_hash"] = location_row_hash(values)
-    return values
+    values = location_row_values(record, owner_validity)
+    return dict(zip(LOCATION_VERSION_FIELDS, (*values, _fingerprint(values)), strict=True))
+
+
+def stored_location_row(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The location-number version row of :func:`location_row_values` as stored.
+
+    See :func:`stored_unit_row`.
+    """
+    return _stored(values, _LOCATION_JSON, _LOCATION_DATES)
 
 
 def location_row_hash(values: dict[str, Any]) -> str:
@@ -285,4 +343,202 @@ def location_record_from_row(row: Any) -> LocationNumberRecord:
         note=_get(row, "note"),
         validity=validity,
         message_types=tuple(_get(row, "message_types")),
+    )
+
+
+# -- version rows as stored ------------------------------------------------------------------
+
+JSON_COLUMNS = frozenset(
+    {
+        "local_attributes",
+        "postal_address",
+        "visiting_address",
+        "activity_address",
+        "contact",
+        "specialities",
+        "replaces",
+        "replaced_by",
+        "message_types",
+    }
+)
+"""The version columns that hold JSON (written by :func:`json_column_value`)."""
+DATE_COLUMNS = frozenset({"first_from", "valid_from", "valid_to", "updated_at"})
+"""The version columns that hold dates (written in ISO form)."""
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_NO_LOCAL_ATTRIBUTES_LIST = list(_NO_LOCAL_ATTRIBUTES)
+_NO_LOCAL_ATTRIBUTES_JSON = _ENCODE(_NO_LOCAL_ATTRIBUTES_LIST)
+
+
+def json_column_value(value: Any) -> str | None:
+    """A value of a JSON column as the database stores it (``None`` stays SQL NULL)."""
+    if value is None:
+        return None  # SQL NULL, as the ORM writes a Python None (the columns are nullable)
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
+    if value == _NO_LOCAL_ATTRIBUTES_LIST:
+        return _NO_LOCAL_ATTRIBUTES_JSON
+    return _ENCODE(value)
+
+
+class _IsoDates(dict[date | None, str | None]):
+    """ISO forms of dates, remembered (versions share a few thousand dates); None stays None."""
+
+    def __missing__(self, day: date | None) -> str | None:
+        text = None if day is None else day.isoformat()
+        if len(self) >= 8192:
+            self.clear()
+            self[None] = None
+        self[day] = text
+        return text
+
+
+_ISO = _IsoDates({None: None})
+
+
+def _positions(columns: tuple[str, ...], kinds: frozenset[str]) -> tuple[int, ...]:
+    return tuple(position for position, column in enumerate(columns) if column in kinds)
+
+
+def _stored(
+    values: tuple[Any, ...], json_positions: tuple[int, ...], date_positions: tuple[int, ...]
+) -> tuple[Any, ...]:
+    row = list(values)
+    for position in json_positions:
+        value = row[position]
+        if value is not None:
+            row[position] = json_column_value(value)
+    iso = _ISO
+    for position in date_positions:
+        row[position] = iso[row[position]]
+    row.append(_fingerprint(values))
+    return tuple(row)
+
+
+_UNIT_JSON = _positions(UNIT_VERSION_FIELDS, JSON_COLUMNS)
+_UNIT_DATES = _positions(UNIT_VERSION_FIELDS, DATE_COLUMNS)
+_LOCATION_JSON = _positions(LOCATION_VERSION_FIELDS, JSON_COLUMNS)
+_LOCATION_DATES = _positions(LOCATION_VERSION_FIELDS, DATE_COLUMNS)
+
+
+def unit_record_from_values(values: tuple[Any, ...]) -> UnitRecord:
+    """The record that :func:`unit_row_values` gave ``values`` of."""
+    return unit_record_from_row(dict(zip(UNIT_VERSION_FIELDS[:-1], values, strict=True)))
+
+
+def location_record_from_values(values: tuple[Any, ...]) -> LocationNumberRecord:
+    """The record that :func:`location_row_values` gave ``values`` of.
+
+    As with :func:`location_record_from_row`, a record stored without its own validity comes
+    back with ``validity=None`` (the dates were the owner's).
+    """
+    return location_record_from_row(dict(zip(LOCATION_VERSION_FIELDS[:-1], values, strict=True)))
+
+
+# -- the database-free half of a SorTree import ----------------------------------------------
+
+PreparedUnit = tuple[tuple[Any, ...], tuple[Any, ...] | None]
+"""A unit's :func:`unit_row_values` and its own location number's :func:`location_row_values`
+(with the owner's validity), or ``None``."""
+
+
+class PreparedChunk(NamedTuple):
+    """The next units of a file, checked and turned into version rows.
+
+    ``findings`` are those of these units, in file order (an error refuses the file);
+    ``bytes_read`` counts the bytes of the file read so far.
+    """
+
+    rows: list[PreparedUnit]
+    findings: list[Finding]
+    bytes_read: int
+
+
+class PreparedEnd(NamedTuple):
+    """The end of a prepared file: what the whole file gave.
+
+    ``references_outside`` maps SOR-IDs that units replace or are replaced by, but that are not
+    in the file, to the first unit referring to them (its SOR-ID and line).
+    """
+
+    units_read: int
+    sha256: str
+    max_item: int
+    references_outside: dict[int, tuple[int, int]]
+    bytes_read: int
+
+
+class _Hashing:
+    """A binary stream wrapper that hashes and counts what the parser reads."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.digest = hashlib.sha256()
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.digest.update(data)
+        self.read_bytes += len(data)
+        return data
+
+
+def prepare_sortree_rows(
+    source: BinaryIO | int,
+    codes: CodeLists | CodeListsState,
+    shak_codes: Collection[str],
+    *,
+    collect_errors: bool = False,
+    chunk_size: int = 500,
+) -> Generator[PreparedChunk | PreparedEnd, None, None]:
+    """Read a SorTree file, check its units and turn them into version rows, chunk by chunk.
+
+    This is everything of an import that needs no database, so that it can run in a helper
+    process (``source`` may be a file descriptor, and ``codes`` given by
+    :func:`~opensor.domain.sortree.checks.code_lists_state`, for that) while the caller writes.
+    Each unit becomes its :data:`PreparedUnit`; :class:`FileChecks` checks it. A
+    chunk ends after every ``chunk_size`` units (so a multiple of ``chunk_size`` units is
+    always a chunk boundary) and right after a unit whose finding is an error. The first error
+    ends the file unless ``collect_errors`` (then the rest is checked, without making rows).
+    The last item is a :class:`PreparedEnd`.
+    """
+    stream = _Hashing(os.fdopen(source, "rb", closefd=False) if isinstance(source, int) else source)
+    if not isinstance(codes, CodeLists):
+        codes = code_lists_from_state(codes)
+    checks = FileChecks(codes, shak_codes)
+    findings = checks.findings
+    rows: list[PreparedUnit] = []
+    reported = 0  # findings already sent
+    reader = read_sortree(stream, on_error=checks.error if collect_errors else None)  # type: ignore[arg-type]
+    try:
+        for unit, location, parent, line in reader:
+            was_failed = checks.failed
+            checks.take(unit, location, parent, line)
+            if not checks.failed:
+                if location is None:
+                    rows.append((unit_row_values(unit), None))
+                else:
+                    validity = unit.validity
+                    owner = Validity(validity.first_from, validity.first_from, validity.valid_to)
+                    rows.append((unit_row_values(unit), location_row_values(location, owner)))
+            elif not was_failed:  # this unit fails the file: say so before anything else
+                yield PreparedChunk(rows, findings[reported:], stream.read_bytes)
+                rows, reported = [], len(findings)
+                if not collect_errors:
+                    break
+                continue
+            if checks.units_read % chunk_size == 0:
+                yield PreparedChunk(rows, findings[reported:], stream.read_bytes)
+                rows, reported = [], len(findings)
+    except SorTreeError as error:
+        checks.error(error)
+    finally:
+        reader.close()
+    yield PreparedChunk(rows, findings[reported:], stream.read_bytes)
+    yield PreparedEnd(
+        checks.units_read,
+        stream.digest.hexdigest(),
+        checks.max_item,
+        checks.references_outside(),
+        stream.read_bytes,
     )
