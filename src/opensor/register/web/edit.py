@@ -44,7 +44,7 @@ from opensor.register.web.common import (
 )
 from opensor.register.web.forms import FormField
 
-__all__ = ["unit_child_create", "unit_edit", "unit_operation"]
+__all__ = ["child_level", "unit_child_create", "unit_edit", "unit_operation"]
 
 STALE = gettext_noop(
     "Enheden er ændret af en anden, siden du åbnede formularen. Genindlæs siden for at se "
@@ -278,7 +278,8 @@ def unit_operation(request: HttpRequest, sor_id: int, operation: str) -> HttpRes
     return _done(request, sor_id)
 
 
-def _child_level(parent: UnitRecord) -> Level:
+def child_level(parent: UnitRecord) -> Level:
+    """The level of a unit created under ``parent``: an institution under an owner, else a unit."""
     return Level.INSTITUTION if parent.level is Level.OWNER else Level.UNIT
 
 
@@ -287,7 +288,7 @@ def _child_level(parent: UnitRecord) -> Level:
 def unit_child_create(request: HttpRequest, sor_id: int) -> HttpResponse:
     """Create a unit directly under this one (an institution under an owner, else a unit)."""
     parent = _unit_or_404(sor_id)
-    level = _child_level(parent)
+    level = child_level(parent)
     type_name, list_name, type_label = forms.type_field_of(level)
     fields = [
         FormField("name", _("Navn"), required=True),

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_GET
 from opensor.domain.records import Level
 from opensor.domain.responsibility import Permission
 from opensor.register.codes.selectors import code_lists
-from opensor.register.maintenance.placement import placement_of
+from opensor.register.maintenance.placement import placement_of, placement_under
 from opensor.register.maintenance.versions import unit_timeline
 from opensor.register.units.selectors import UnitNotFound, unit_history, unit_view_on
 from opensor.register.web import selectors
 from opensor.register.web.auth import maintainer_view
 from opensor.register.web.common import lang, pop_flash, today
+from opensor.register.web.edit import child_level
 from opensor.register.web.forms import ADDRESS_KINDS, CONTACT_PARTS, FLAGS, GROUPS, TEXT_CODES
 
 __all__ = ["csrf_failure", "home", "tree_children", "unit_page"]
@@ -33,7 +34,6 @@ UNIT_ACTIONS = (
     (Permission.UNIT_CLOSE, "close"),
     (Permission.UNIT_REOPEN, "reopen"),
     (Permission.UNIT_SUCCESSOR, "successor"),
-    (Permission.UNIT_CREATE, "create"),
 )
 
 
@@ -84,11 +84,24 @@ def _unit_context(request: HttpRequest, sor_id: int) -> dict[str, Any]:
         history = unit_history(sor_id)
         if not history:
             raise Http404(str(missing)) from None
-        return {"closed": True, "history": history, "sor_id": sor_id, "day": day}
+        last = history[-1]
+        return {
+            "closed": True,
+            "history": history,
+            "sor_id": sor_id,
+            "day": day,
+            "may_reopen": actor.may(Permission.UNIT_REOPEN, placement_of(last, day)),
+        }
     unit = view.unit
     document = view.as_dict()
     placement = placement_of(unit, day)
     allowed = {name: actor.may(permission, placement) for permission, name in UNIT_ACTIONS}
+    if unit.level is Level.OWNER:
+        del allowed["move"]  # an owner has no parent to move under
+    # A new unit is the steward's of where it will sit, not of its parent (an OE under an SI).
+    allowed["create"] = actor.may(
+        Permission.UNIT_CREATE, placement_under(unit, child_level(unit), day=day)
+    )
     location_decision = actor.may(Permission.LOCATION_UPDATE, placement)
     history = unit_history(sor_id)
     publication = selectors.last_publication()
