@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from datetime import date
 from pathlib import Path
@@ -45,6 +46,13 @@ def _summary(manifest: dict[str, Any]) -> str:
     )
 
 
+def _reason(error: BaseException) -> str:
+    text = str(error)
+    if "disk is full" in text or getattr(error, "errno", None) in (28, 27):
+        return f"the disk is full: {text}"
+    return text
+
+
 def publish_once(as_of: date | None, keep: int, root: Path | None) -> None:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
@@ -68,6 +76,10 @@ def publish_once(as_of: date | None, keep: int, root: Path | None) -> None:
             publication = publish(as_of=as_of, store=_store(root), keep=keep, progress=progress)
         except StoreBusy as error:
             fail(str(error))
+        except (OSError, sqlite3.Error) as error:  # a full disk, a read-only store, ...
+            current = _store(root).current()
+            kept = f"publication {current.number} stays current" if current else "nothing changed"
+            fail(f"publishing failed ({_reason(error)}); {kept}")
         bar.update(task, description="done", completed=1, total=1)
     manifest = publication.manifest
     err_console.print(

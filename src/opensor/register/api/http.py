@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -139,6 +140,25 @@ def api_view(
             response = view(request, actor, **kwargs)
         except ServiceError as error:
             response = problem_response(error, request_id)
+        except (OperationalError, InterfaceError) as error:
+            # The database restarting, unreachable or locked: the client may retry. With
+            # If-Match a write that did commit before the connection broke is then refused
+            # with 412 rather than applied twice.
+            logger.warning(
+                "%s %s: database unavailable (request %s): %s",
+                *(request.method, request.path, request_id, error),
+            )
+            response = problem_response(
+                ApiError(
+                    503,
+                    "database-unavailable",
+                    "Database unavailable",
+                    "the register's database is unavailable for the moment; try again shortly",
+                    "registrets database er utilgængelig lige nu; prøv igen om lidt",
+                ),
+                request_id,
+            )
+            response.headers["Retry-After"] = "2"
         except Exception:
             logger.exception("%s %s failed (request %s)", request.method, request.path, request_id)
             response = problem_response(
