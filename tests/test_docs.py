@@ -45,6 +45,9 @@ MODELS = [
     ("change_requests", "Outbox"),
     ("codes", "CodeAddition"),
     ("codes", "ShakCode"),
+    ("access", "AccessRequest"),
+    ("access", "ApiClient"),
+    ("access", "SigningKey"),
 ]
 RECORDS = [Address, Contact, Speciality, Validity]
 

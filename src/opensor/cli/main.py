@@ -5,7 +5,19 @@ from __future__ import annotations
 import click
 
 from opensor import __version__
-from opensor.cli import accounts, codes, exchange, mirror, outbox, publish, serve, setup, units
+from opensor.cli import (
+    access,
+    accounts,
+    backup,
+    codes,
+    exchange,
+    mirror,
+    outbox,
+    publish,
+    serve,
+    setup,
+    units,
+)
 
 __all__ = ["cli", "main"]
 
@@ -20,7 +32,19 @@ def cli() -> None:
     """
 
 
-for module in (setup, exchange, units, codes, publish, serve, mirror, accounts, outbox):
+for module in (
+    setup,
+    exchange,
+    units,
+    codes,
+    publish,
+    serve,
+    mirror,
+    accounts,
+    access,
+    outbox,
+    backup,
+):
     module.register(cli)
 
 

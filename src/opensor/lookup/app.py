@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from opensor.lookup.access import AccessSettings, KeyRing
+from opensor.lookup.accesslog import AccessLog, default_log_path
 from opensor.lookup.common import API, Context
 from opensor.lookup.docs_page import docs_html
 from opensor.lookup.fhir import routes as fhir_routes
@@ -28,6 +30,7 @@ from opensor.lookup.middleware import FastPath, Metrics, RequestMiddleware
 from opensor.lookup.openapi import openapi_document
 from opensor.lookup.problems import EXCEPTION_HANDLERS
 from opensor.lookup.publications import PublicationEndpoints
+from opensor.lookup.ratelimit import AccessMiddleware
 from opensor.lookup.readmodel import CurrentPublication
 from opensor.lookup.responses import StoredResponse, cache_control, dump_json, etag_for
 from opensor.lookup.routing import RoutingEndpoint
@@ -62,10 +65,13 @@ def api_routes(context: Context, metrics: Metrics) -> list[BaseRoute]:
 
 
 def build_api(
-    context: Context, metrics: Metrics
+    context: Context, metrics: Metrics, access_log: AccessLog | None = None
 ) -> tuple[list[BaseRoute], dict[str, tuple[FastPath, str]]]:
-    """The REST API's routes and the fast paths for :class:`RequestMiddleware`."""
-    units = UnitEndpoints(context)
+    """The REST API's routes and the fast paths for :class:`RequestMiddleware`.
+
+    ``access_log`` records the protected reads of personal-data units.
+    """
+    units = UnitEndpoints(context, access_log)
     search = SearchEndpoint(context)
     routing = RoutingEndpoint(context)
     publications = PublicationEndpoints(context, metrics)
@@ -109,11 +115,24 @@ def _fhir_routes(provider: CurrentPublication) -> list[BaseRoute]:
 
 
 def create_app(
-    store: PublicationStore | None = None, *, settings: LookupSettings | None = None
+    store: PublicationStore | None = None,
+    *,
+    settings: LookupSettings | None = None,
+    access: AccessSettings | None = None,
 ) -> Starlette:
-    """The lookup service over ``store`` (default: :func:`default_store_root`)."""
+    """The lookup service over ``store`` (default: :func:`default_store_root`).
+
+    ``access`` configures the protected channel and the rate limits (default: from the
+    environment, see :mod:`opensor.lookup.access`).
+    """
     store = store if store is not None else PublicationStore(default_store_root())
     settings = settings if settings is not None else LookupSettings()
+    access = access if access is not None else AccessSettings.from_env()
+    keys = KeyRing(
+        access.key_file or store.root / "access-keys.json",
+        check_interval=access.keys_check_interval,
+    )
+    access_log = AccessLog(access.access_log or default_log_path(store.root))
     provider = CurrentPublication(
         store,
         check_interval=settings.check_interval,
@@ -126,16 +145,22 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         provider.close()
+        access_log.close()
 
-    routes, fast_paths = build_api(context, metrics)
+    routes, fast_paths = build_api(context, metrics, access_log)
     app = Starlette(
         # FHIR first (routes are tried in order), then the REST API, then the public pages.
         routes=[*_fhir_routes(provider), *routes, web_mount(context)],
-        middleware=[Middleware(RequestMiddleware, metrics=metrics, fast_paths=fast_paths)],
+        middleware=[
+            Middleware(AccessMiddleware, settings=access, keys=keys),
+            Middleware(RequestMiddleware, metrics=metrics, fast_paths=fast_paths),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.provider = provider
     app.state.context = context
     app.state.metrics = metrics
+    app.state.keys = keys
+    app.state.access_log = access_log
     return app

@@ -7,6 +7,7 @@ version records (see :mod:`opensor.lookup.asof`).
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,8 @@ from starlette.types import Scope, Send
 
 from opensor.domain.codelists import CodeLists
 from opensor.domain.records import UnitRecord
+from opensor.lookup.access import PERSONAL_DATA, caller_of, redact_unit_document
+from opensor.lookup.accesslog import AccessLog
 from opensor.lookup.asof import NotValidOn, location_number_on, unit_document_on, unit_on
 from opensor.lookup.common import (
     API,
@@ -55,7 +58,9 @@ _CHILDREN = frozenset({"limit", "cursor", "active"})
 _SUBTREE = frozenset({"limit", "cursor", "active", "max_depth"})
 _NONE: frozenset[str] = frozenset()
 
-_UNIT_DOC = "SELECT etag, doc FROM unit WHERE sor_id = ?"
+_UNIT_DOC = "SELECT etag, doc, personal_data FROM unit WHERE sor_id = ?"
+_PRIVATE = b"private, no-store"
+"""Cache-Control of a personal-data unit's full document (never in a shared cache)."""
 UNITS_PREFIX = f"{API}/units/"
 _UNITS_PREFIX_LENGTH = len(UNITS_PREFIX)
 _UNIT_PATH = "SELECT path, depth FROM unit WHERE sor_id = ?"
@@ -98,8 +103,9 @@ def _record_item(record: UnitRecord, as_of: str) -> dict[str, Any]:
 class UnitEndpoints:
     """The unit, tree and code-mapping endpoints."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, access_log: AccessLog | None = None) -> None:
         self.context = context
+        self.access_log = access_log
         self.cache = cache_control(context.settings.max_age)
         self.codes = CodeLists.bundled()
 
@@ -130,8 +136,8 @@ class UnitEndpoints:
         except NoPublication:
             return False
         row = model.connection().execute(_UNIT_DOC, (int(text),)).fetchone()
-        if row is None:
-            return False
+        if row is None or row[2]:
+            return False  # personal data: the caller's scope decides (see unit)
         etag = b'"' + row[0].encode() + b'"'
         if not_modified(scope, etag):
             headers = [(b"etag", etag), (b"cache-control", self.cache)]
@@ -163,11 +169,35 @@ class UnitEndpoints:
         if row is None:
             sor_id = parse_sor_id("sorId", text)
             raise ApiError("not-found", f"no unit has SOR-ID {sor_id}", sor_id=str(sor_id))
+        if row[2]:
+            return self._personal(scope, row[0], row[1], text)
         etag = b'"' + row[0].encode() + b'"'
         headers = [(b"etag", etag), (b"cache-control", self.cache)]
         if not_modified(scope, etag):
             return StoredResponse(b"", headers, 304)
         return StoredResponse(row[1], headers)
+
+    def _personal(self, scope: Scope, tag: str, body: bytes | Any, sor_id: str) -> Response:
+        """A personal-data unit's document: whole (and logged) with the scope, else redacted.
+
+        The whole document is never stored by a shared cache (``private, no-store``); the
+        redacted one has an entity tag of its own.
+        """
+        caller = caller_of(scope)
+        if caller.may(PERSONAL_DATA):
+            if caller.client_id is not None and self.access_log is not None:
+                self.access_log.append(caller.client_id, sor_id, caller.purpose, scope["path"])
+            etag = b'"' + tag.encode() + b'"'
+            headers = [(b"etag", etag), (b"cache-control", _PRIVATE), (b"vary", b"authorization")]
+            if not_modified(scope, etag):
+                return StoredResponse(b"", headers, 304)
+            return StoredResponse(body if isinstance(body, bytes) else dump_json(body), headers)
+        etag = b'"' + tag.encode() + b'-r"'
+        headers = [(b"etag", etag), (b"cache-control", self.cache), (b"vary", b"authorization")]
+        if not_modified(scope, etag):
+            return StoredResponse(b"", headers, 304)
+        document = json.loads(body) if isinstance(body, bytes) else body
+        return StoredResponse(dump_json(redact_unit_document(document)), headers)
 
     def _unit_as_of(self, scope: Scope, model: ReadModel, text: str, value: str) -> Response:
         day = parse_date("as_of", value)
@@ -180,6 +210,8 @@ class UnitEndpoints:
             document = unit_document_on(model.connection(), sor_id, day)
         except NotValidOn as error:
             raise ApiError("not-found", str(error), sor_id=str(sor_id), as_of=value) from None
+        if _is_personal(document):
+            return self._personal(scope, etag.decode().strip('"'), document, str(sor_id))
         return StoredResponse(dump_json(document), headers)
 
     # -- tree ------------------------------------------------------------------------------
@@ -411,6 +443,12 @@ class UnitEndpoints:
             "location_number": number_doc,
         }
         return json_response(scope, document, etag=etag, cache=self.cache)
+
+
+def _is_personal(document: dict[str, Any]) -> bool:
+    """Whether a resolved unit document is marked as personal data."""
+    unit = document.get("unit")
+    return isinstance(unit, dict) and bool(unit.get("personal_data"))
 
 
 def _key(key: list[Any], types: tuple[type, ...]) -> list[Any]:

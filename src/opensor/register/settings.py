@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "opensor.register.units",
     "opensor.register.accounts",
     "opensor.register.requests",
+    "opensor.register.access",
     "opensor.register.web",
 ]
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("manage/requests/", include("opensor.register.requests.web_urls")),
     path("manage/", include("opensor.register.web.urls")),
     path("api/v1/register/requests/", include("opensor.register.requests.api_urls")),
+    path("api/v1/register/", include("opensor.register.access.urls")),
     path("api/v1/register/", include("opensor.register.api.urls")),
 ]

@@ -1,0 +1,1 @@
+"""The protected channel's register side: access requests, API clients and signing keys."""
