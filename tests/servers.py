@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["free_port", "running_sor_serve"]
+__all__ = ["free_port", "running_server", "running_sor_serve"]
 
 
 def free_port() -> int:
@@ -24,6 +24,52 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(
+    command: Sequence[str],
+    *,
+    port: int,
+    env: Mapping[str, str] | None = None,
+    ready_path: str = "/healthz",
+    cwd: Path | None = None,
+) -> Iterator[str]:
+    """Start a server process listening on ``port``; yield its base URL once it answers.
+
+    ``ready_path`` is the path that must answer 200 first. The process (and its workers, in
+    their own session) is stopped when the block ends.
+    """
+    process = subprocess.Popen(
+        list(command),
+        env=dict(env if env is not None else os.environ),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}{ready_path}", timeout=2):
+                    break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"{' '.join(command[:4])} did not start:\n{output[-3000:]}")
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @contextmanager
@@ -40,40 +86,13 @@ def running_sor_serve(
 
     ``ready_path`` is the path that must answer 200 first; ``env`` replaces the environment
     (e.g. to point the register at a test database) and ``args`` are extra options
-    (``--only register``). The process (and its workers, in their own session) is stopped
-    when the block ends.
+    (``--only register``).
     """
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "opensor.cli", "serve", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers), "--server", server,
-            "--publications", str(publications), *args,
-        ],
-        env=dict(env if env is not None else os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}{ready_path}", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    pytest.fail(f"sor serve did not start:\n{output[-2000:]}")
-                time.sleep(0.2)
+    command = [
+        sys.executable, "-m", "opensor.cli", "serve", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--server", server,
+        "--publications", str(publications), *args,
+    ]  # fmt: skip
+    with running_server(command, port=port, env=env, ready_path=ready_path) as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        if process.stdout is not None:
-            process.stdout.close()

@@ -11,12 +11,7 @@ run (see :mod:`tests.browser`). Playwright drives Debian's Chromium (``/usr/bin/
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +20,7 @@ import pytest
 
 from tests.browser import CHROMIUM, ROOT, register_home, run, shot
 from tests.browser import log_in as browser_log_in
-from tests.servers import free_port
+from tests.servers import free_port, running_server
 from tests.web.conftest import PASSWORD
 
 ADVICE = "urn:dk:healthcare:medcom:messaging:edifact:contrl:ctl03:c0330q"
@@ -50,32 +45,10 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         seeded = run([sys.executable, "-m", "tests.web.seed"], env)
         ids = json.loads(seeded.strip().splitlines()[-1])
         port = free_port()
-        process = subprocess.Popen(
-            _server_command(port), env=env, cwd=ROOT, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/manage/login/", timeout=2):
-                        break
-                except (urllib.error.URLError, ConnectionError, OSError):
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        output = process.stdout.read().decode() if process.stdout else ""
-                        pytest.fail(f"the register did not start:\n{output[-3000:]}")
-                    time.sleep(0.2)
+        with running_server(
+            _server_command(port), port=port, env=env, ready_path="/manage/login/", cwd=ROOT
+        ) as base:
             yield {"base": base, "ids": ids}
-        finally:
-            os.killpg(process.pid, 15)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
-                process.wait(timeout=5)
-            if process.stdout is not None:
-                process.stdout.close()
 
 
 def log_in(page: Any, base: str, name: str) -> None:
