@@ -152,7 +152,7 @@ def _announce_lookup(host: str, port: int, publications: Path | None) -> None:
         )
     else:
         err_console.print(f"serving publication {current.number} from {store.root}")
-    err_console.print(f"lookup service on http://{host}:{port}/api/v1/docs")
+    err_console.print(f"public register on http://{host}:{port}/ (REST API docs at /api/v1/docs)")
 
 
 def register(cli: click.Group) -> None:

@@ -83,6 +83,8 @@ TOUR = """\
 [bold]OpenSOR is running on {database}.[/]
 
 Served (once the server below has started) at http://127.0.0.1:{port}/:
+  http://127.0.0.1:{port}/                            the public register: search, units, map
+  http://127.0.0.1:{port}/units/{sor_id}
   http://127.0.0.1:{port}/api/v1/docs                 the REST API, browsable
   http://127.0.0.1:{port}/api/v1/units/{sor_id}
   http://127.0.0.1:{port}/fhir/Organization/{sor_id}
