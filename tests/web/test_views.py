@@ -192,6 +192,21 @@ def test_a_stale_form_is_refused_and_says_reload(login: Any, world: dict[str, An
     assert unit_on(department, today()).name == "Første"
 
 
+def test_forms_outside_the_scope_are_not_even_shown(login: Any, world: dict[str, Any]) -> None:
+    client = login("municipality")
+    department = world["department"].sor_id
+    for path in (
+        f"/manage/units/{department}/edit/basis/",
+        f"/manage/units/{department}/move/",
+        f"/manage/units/{department}/close/",
+        f"/manage/units/{department}/new-child/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert 'id="refusal"' in response.content.decode()
+    assert login("region").get(f"/manage/units/{department}/move/").status_code == 200
+
+
 def test_a_write_outside_the_scope_gets_the_danish_reason(
     login: Any, world: dict[str, Any]
 ) -> None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from opensor.domain.records import Level, UnitRecord
+from opensor.domain.responsibility import Permission, Placement
 from opensor.register.codes.selectors import code_lists
 from opensor.register.maintenance import units as unit_services
 from opensor.register.maintenance.errors import (
@@ -28,6 +29,8 @@ from opensor.register.maintenance.errors import (
     ServiceError,
     ValidationFailed,
 )
+from opensor.register.maintenance.placement import placement_of, placement_under
+from opensor.register.maintenance.recording import require
 from opensor.register.maintenance.versions import unit_timeline
 from opensor.register.units.mapping import unit_record_from_row
 from opensor.register.units.selectors import unit_on
@@ -119,6 +122,29 @@ def _render_form(
     )
 
 
+def _form_refused(
+    request: HttpRequest, permission: Permission, placement: Placement
+) -> HttpResponse | None:
+    """The 403 page when the user may not do what the form is for (``None`` when allowed).
+
+    The service checks again on submit; this only spares an out-of-scope user a form they
+    could never send.
+    """
+    try:
+        require(request.actor, permission, placement)  # type: ignore[attr-defined]
+    except ServiceError as error:
+        return error_page(request, error)
+    return None
+
+
+OPERATION_PERMISSIONS = {
+    "move": Permission.UNIT_MOVE,
+    "close": Permission.UNIT_CLOSE,
+    "reopen": Permission.UNIT_REOPEN,
+    "successor": Permission.UNIT_SUCCESSOR,
+}
+
+
 def _done(request: HttpRequest, sor_id: int) -> HttpResponse:
     flash(request, saved_message())
     return HttpResponseRedirect(reverse("web:unit", args=[sor_id]))
@@ -164,7 +190,8 @@ def unit_edit(request: HttpRequest, sor_id: int, group: str) -> HttpResponse:
         )
 
     if request.method == "GET":
-        return again()
+        refused = _form_refused(request, Permission.UNIT_UPDATE, placement_of(record, today()))
+        return refused or again()
     post = request.POST
     _refill(fields, post)
     effective = post.get("effective", "")
@@ -236,7 +263,9 @@ def unit_operation(request: HttpRequest, sor_id: int, operation: str) -> HttpRes
         )  # fmt: skip
 
     if request.method == "GET":
-        return again()
+        permission = OPERATION_PERMISSIONS[operation]
+        refused = _form_refused(request, permission, placement_of(record, today()))
+        return refused or again()
     post = request.POST
     _refill(fields, post)
     effective, etag = post.get("effective", ""), post.get("etag", "") or None
@@ -310,7 +339,8 @@ def unit_child_create(request: HttpRequest, sor_id: int) -> HttpResponse:
         )  # fmt: skip
 
     if request.method == "GET":
-        return again()
+        placement = placement_under(parent, level, day=today())
+        return _form_refused(request, Permission.UNIT_CREATE, placement) or again()
     post = request.POST
     _refill(fields, post)
     effective = post.get("effective", "")
