@@ -78,7 +78,7 @@ def personal_unit(store: PublicationStore) -> tuple[str, str]:
     connection = sqlite3.connect(current.read_model_path)
     try:
         for sor_id, doc in connection.execute(
-            "SELECT sor_id, doc FROM unit WHERE personal_data = 1 ORDER BY sor_id"
+            "SELECT sor_id, doc FROM unit_personal ORDER BY sor_id"
         ):
             phone = (json.loads(doc)["effective"]["contact"]["phone"] or {}).get("value")
             if phone:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from opensor.domain.personal import public_unit_document
 from opensor.domain.records import Level
 from opensor.publication import exports as exports_module
 from opensor.publication.builder import publish
@@ -51,12 +52,26 @@ def test_the_stored_document_is_what_sor_unit_prints(published):
             published, "SELECT sor_id, doc FROM unit WHERE active = 1 AND level = ? LIMIT 3", level
         )
     for sor_id, doc in deepest + some:
-        assert json.loads(doc) == unit_view_on(sor_id, DEMO_DAY).as_dict()
+        # the stored document is public: a personal-data unit's without its personal fields
+        expected = public_unit_document(unit_view_on(sor_id, DEMO_DAY).as_dict())
+        assert json.loads(doc) == expected
 
 
 def test_every_active_unit_document_equals_the_register_view(published):
     for sor_id, doc in query(published, "SELECT sor_id, doc FROM unit WHERE active = 1"):
-        assert json.loads(doc) == unit_view_on(sor_id, DEMO_DAY).as_dict(), sor_id
+        expected = public_unit_document(unit_view_on(sor_id, DEMO_DAY).as_dict())
+        assert json.loads(doc) == expected, sor_id
+
+
+def test_personal_data_units_keep_their_full_document_apart(published):
+    rows = query(
+        published, "SELECT p.sor_id, p.doc, u.doc FROM unit_personal p JOIN unit u USING (sor_id)"
+        " WHERE u.active = 1"
+    )
+    assert rows, "the demo register has sole proprietorships"
+    for sor_id, full, public in rows:
+        assert json.loads(full) == unit_view_on(sor_id, DEMO_DAY).as_dict()
+        assert json.loads(public) == public_unit_document(json.loads(full))
 
 
 def test_a_unit_not_valid_on_the_date_is_published_as_of_its_nearest_version(published):
@@ -66,7 +81,7 @@ def test_a_unit_not_valid_on_the_date_is_published_as_of_its_nearest_version(pub
         versions = unit_history(sor_id)
         chosen = next(v for v in versions if v.validity.valid_from.isoformat() == valid_from)
         day = reference_day(chosen.validity, DEMO_DAY)
-        assert json.loads(doc) == unit_view_on(sor_id, day).as_dict()
+        assert json.loads(doc) == public_unit_document(unit_view_on(sor_id, day).as_dict())
         assert not chosen.validity.contains(DEMO_DAY)
         assert (valid_to or "") == (
             chosen.validity.valid_to.isoformat() if chosen.validity.valid_to else ""

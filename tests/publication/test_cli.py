@@ -78,7 +78,7 @@ def test_sortree_written_aside_equals_sortree_exported_directly(home, tmp_path):
     store = PublicationStore(home / "publications")
     publication = store.current() or store.get(1)
     direct = tmp_path / "direct.xml"
-    sor(home, "export", "sortree", "--out", str(direct), "--as-of", "2025-06-01")
+    sor(home, "export", "sortree", "--out", str(direct), "--as-of", "2025-06-01", "--public")
     written = publication.file_path("sortree.xml").read_text(encoding="utf-8")
     exported = direct.read_text(encoding="utf-8")
 

@@ -96,7 +96,12 @@ def export_group() -> None:
 @export_group.command("sortree")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--as-of", type=DATE, default=None, help="The date to export (default: today).")
-def export_sortree(out: Path, as_of: date | None) -> None:
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Leave out the personal fields of sole proprietorships, as the published file does.",
+)
+def export_sortree(out: Path, as_of: date | None, public: bool) -> None:
     """Write the register as of a date as SorTree XML 1.0.0."""
     setup_django()
     from opensor.register.units.exporting import ExportEmpty, sortree_export
@@ -105,7 +110,9 @@ def export_sortree(out: Path, as_of: date | None) -> None:
     started = time.perf_counter()
     try:
         with progress_bar(f"export {out.name}") as update:
-            result = sortree_export(path=out, as_of=day, progress=lambda d, t: update(d, t))
+            result = sortree_export(
+                path=out, as_of=day, progress=lambda d, t: update(d, t), public=public
+            )
     except ExportEmpty as error:
         fail(f"{error}; nothing was written")
     for finding in result.findings[:_MAX_SHOWN]:

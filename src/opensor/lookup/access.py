@@ -34,6 +34,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from opensor.domain.personal import PERSONAL_CONTACT_FIELDS, redact_unit_document
+
 __all__ = [
     "ANONYMOUS",
     "HISTORY",
@@ -63,11 +65,6 @@ SCOPES = (HISTORY, QUOTA_HIGH, PERSONAL_DATA)
 
 KEY_FILE_FORMAT = "opensor-access-keys/1"
 """The ``format`` of the key file."""
-
-PERSONAL_CONTACT_FIELDS = ("phone", "email", "fax")
-"""The personal fields of a personal-data unit: its (effective) contact details except the
-website. They reach a person, not an institution; everything else (name, codes, addresses,
-location numbers) is needed to find and address the practice and stays public."""
 
 _LEEWAY = 30
 """Seconds of clock difference tolerated on ``exp``, ``nbf`` and ``iat``."""
@@ -290,33 +287,3 @@ class KeyRing:
         return _Claims(
             client_id, scopes & frozenset(SCOPES), expires, str(payload.get("purpose", ""))
         )
-
-
-def redact_unit_document(document: dict[str, Any]) -> dict[str, Any]:
-    """A unit document without the personal fields (:data:`PERSONAL_CONTACT_FIELDS`).
-
-    The fields are removed wherever a ``contact`` object appears (the effective contact and
-    any provenance copy), and ``personal_data_redacted`` says so.
-    """
-
-    def strip(value: Any) -> Any:
-        if isinstance(value, dict):
-            out = {}
-            for key, item in value.items():
-                if key == "contact" and isinstance(item, dict):
-                    out[key] = {
-                        k: strip(v) for k, v in item.items() if k not in PERSONAL_CONTACT_FIELDS
-                    }
-                elif key in PERSONAL_CONTACT_FIELDS and isinstance(item, dict | str):
-                    # provenance maps field paths to sources: drop the personal ones too
-                    continue
-                else:
-                    out[key] = strip(item)
-            return out
-        if isinstance(value, list):
-            return [strip(item) for item in value]
-        return value
-
-    redacted: dict[str, Any] = strip(document)
-    redacted["personal_data_redacted"] = list(PERSONAL_CONTACT_FIELDS)
-    return redacted

@@ -30,7 +30,7 @@ from opensor.lookup.responses import (
     json_response,
     not_modified,
 )
-from opensor.publication.schema import MANIFEST_NAME
+from opensor.publication.schema import MANIFEST_NAME, PRIVATE_FILES
 
 __all__ = ["PublicationEndpoints", "publication_age"]
 
@@ -197,6 +197,7 @@ class PublicationEndpoints:
             files = {
                 entry["name"]: (entry["media_type"], entry["size"], entry["sha256"])
                 for entry in model.publication.manifest.get("files", [])
+                if entry["name"] not in PRIVATE_FILES
             }
             model.memo["files"] = files
         info = files.get(name)

@@ -16,8 +16,9 @@ from starlette.responses import Response
 from starlette.types import Scope, Send
 
 from opensor.domain.codelists import CodeLists
+from opensor.domain.personal import redact_unit_document
 from opensor.domain.records import UnitRecord
-from opensor.lookup.access import PERSONAL_DATA, caller_of, redact_unit_document
+from opensor.lookup.access import PERSONAL_DATA, caller_of
 from opensor.lookup.accesslog import AccessLog
 from opensor.lookup.asof import NotValidOn, location_number_on, unit_document_on, unit_on
 from opensor.lookup.common import (
@@ -59,6 +60,8 @@ _SUBTREE = frozenset({"limit", "cursor", "active", "max_depth"})
 _NONE: frozenset[str] = frozenset()
 
 _UNIT_DOC = "SELECT etag, doc, personal_data FROM unit WHERE sor_id = ?"
+_PERSONAL_DOC = "SELECT etag, doc FROM unit_personal WHERE sor_id = ?"
+"""The whole document of a personal-data unit (``unit.doc`` holds the public one)."""
 _PRIVATE = b"private, no-store"
 """Cache-Control of a personal-data unit's full document (never in a shared cache)."""
 UNITS_PREFIX = f"{API}/units/"
@@ -170,12 +173,35 @@ class UnitEndpoints:
             sor_id = parse_sor_id("sorId", text)
             raise ApiError("not-found", f"no unit has SOR-ID {sor_id}", sor_id=str(sor_id))
         if row[2]:
-            return self._personal(scope, row[0], row[1], text)
+            return self._personal_current(scope, model, row[0], row[1], text)
         etag = b'"' + row[0].encode() + b'"'
         headers = [(b"etag", etag), (b"cache-control", self.cache)]
         if not_modified(scope, etag):
             return StoredResponse(b"", headers, 304)
         return StoredResponse(row[1], headers)
+
+    def _personal_current(
+        self, scope: Scope, model: ReadModel, tag: str, public: bytes, sor_id: str
+    ) -> Response:
+        """A personal-data unit as published: whole (and logged) with the scope, else public.
+
+        The publisher stores the public document (without the personal fields) in ``unit``
+        and the whole one in ``unit_personal``, read only here for a caller with the scope.
+        """
+        split = model.memo.get("unit_personal")
+        if split is None:
+            split = model.memo["unit_personal"] = _has_table(model, "unit_personal")
+        if not split:  # a read model from before the split: `unit.doc` is the whole document
+            return self._personal(scope, tag, public, sor_id)
+        if caller_of(scope).may(PERSONAL_DATA):
+            row = model.connection().execute(_PERSONAL_DOC, (int(sor_id),)).fetchone()
+            if row is not None:
+                return self._personal(scope, row[0], row[1], sor_id)
+        etag = b'"' + tag.encode() + b'"'
+        headers = [(b"etag", etag), (b"cache-control", self.cache), (b"vary", b"authorization")]
+        if not_modified(scope, etag):
+            return StoredResponse(b"", headers, 304)
+        return StoredResponse(public, headers)
 
     def _personal(self, scope: Scope, tag: str, body: bytes | Any, sor_id: str) -> Response:
         """A personal-data unit's document: whole (and logged) with the scope, else redacted.
@@ -443,6 +469,16 @@ class UnitEndpoints:
             "location_number": number_doc,
         }
         return json_response(scope, document, etag=etag, cache=self.cache)
+
+
+def _has_table(model: ReadModel, name: str) -> bool:
+    """Whether the read model has the table ``name``."""
+    row = (
+        model.connection()
+        .execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        .fetchone()
+    )
+    return row is not None
 
 
 def _is_personal(document: dict[str, Any]) -> bool:

@@ -69,7 +69,7 @@ def _sortree(path: Path, as_of: date, created_at: datetime) -> bool:
     from opensor.register.units.exporting import ExportEmpty, sortree_export
 
     try:
-        sortree_export(path=path, as_of=as_of, created_at=created_at)
+        sortree_export(path=path, as_of=as_of, created_at=created_at, public=True)
     except ExportEmpty as error:
         logger.warning("sortree.xml not written: %s", error)
         return False

@@ -36,6 +36,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from opensor.domain.codelists import CodeLists
+from opensor.domain.personal import REDACTED_MARK, public_unit_document
 from opensor.domain.records import LocationNumberRecord, Validity, record_from_dict
 from opensor.publication.common import dumps, dumps_bytes
 from opensor.publication.numbers import location_number_bytes
@@ -295,7 +296,7 @@ class _FeedWriter:
                 if self._needs_own_doc(change, current, start):
                     resolved = self.resolver.resolve(sor_id, change.doc_day)
                     if resolved is not None:
-                        doc = dumps_bytes(resolved.document())
+                        doc = dumps_bytes(public_unit_document(resolved.document()))
                 self._add("unit", str(sor_id), change, doc)
         self.flush()
         self._fill_docs("unit", "SELECT doc FROM main.unit WHERE sor_id = CAST(e.id AS INTEGER)")
@@ -351,6 +352,24 @@ def _version(start: str, end: str | None, text: str) -> Version:
     return Version(date.fromisoformat(start), date.fromisoformat(end) if end else None, text)
 
 
+def _redact_copied(connection: sqlite3.Connection) -> None:
+    """Remove the personal fields from copied events of a feed written before they were.
+
+    Events are public: a unit document marked as personal data is stored in its public form
+    (:func:`opensor.domain.personal.public_unit_document`). Feeds written since carry no
+    such document, so this finds nothing to change.
+    """
+    rows = connection.execute(
+        "SELECT seq, doc FROM main.change_event WHERE entity = 'unit' AND doc IS NOT NULL"
+        " AND instr(CAST(doc AS TEXT), '\"personal_data\":true') > 0"
+        f" AND instr(CAST(doc AS TEXT), '\"{REDACTED_MARK}\"') = 0"
+    ).fetchall()
+    connection.executemany(
+        "UPDATE main.change_event SET doc = ? WHERE seq = ?",
+        [(dumps_bytes(public_unit_document(json.loads(doc))), seq) for seq, doc in rows],
+    )
+
+
 def append_feed(
     connection: sqlite3.Connection,
     *,
@@ -370,6 +389,7 @@ def append_feed(
         # The previous read model is attached as ``prev`` when the writer opens the file
         # (SQLite cannot attach inside the build's transaction).
         connection.execute("INSERT INTO main.change_event SELECT * FROM prev.change_event")
+        _redact_copied(connection)
         last, count = connection.execute(
             "SELECT coalesce(max(seq), 0), count(*) FROM main.change_event"
         ).fetchone()

@@ -158,6 +158,7 @@ def _child(job: dict[str, Any], out: IO[str]) -> None:
                     path=path,
                     as_of=date.fromisoformat(job["as_of"]),
                     created_at=datetime.fromisoformat(job["created_at"]),
+                    public=True,
                 )
             except ExportEmpty:
                 out.write(json.dumps({"outcome": "empty"}) + "\n")

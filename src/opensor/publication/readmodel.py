@@ -28,6 +28,7 @@ _INSERTS = {
     "unit_trigram": 2,
     "unit": 31,
     "unit_summary": 22,
+    "unit_personal": 3,
     "unit_speciality": 3,
     "unit_version": 6,
     "location_number": 7,

@@ -27,6 +27,9 @@ Conventions inside the read model:
 * ``record`` columns hold :func:`opensor.domain.records.record_to_dict` JSON of one version's
   own attributes, from which the lookup service resolves any other ``as_of`` date.
 * ``etag`` columns hold a short content hash of the served bytes.
+* Documents of units marked as personal data are stored in their public form, without the
+  personal fields (:mod:`opensor.domain.personal`); the whole document is in
+  ``unit_personal``, for the protected channel.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import unicodedata
 __all__ = [
     "CURRENT_LINK",
     "MANIFEST_NAME",
+    "PRIVATE_FILES",
     "READ_MODEL_NAME",
     "SCHEMA_SQL",
     "SCHEMA_VERSION",
@@ -44,6 +48,10 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 READ_MODEL_NAME = "readmodel.sqlite"
+PRIVATE_FILES = frozenset({READ_MODEL_NAME})
+"""Files of a publication that are listed in its manifest but never served for download: the
+read model holds the full documents and version records of personal-data units (it is the
+lookup service's own store, read from the shared publication store, not over HTTP)."""
 MANIFEST_NAME = "manifest.json"
 CURRENT_LINK = "current"
 
@@ -141,6 +149,16 @@ CREATE INDEX unit_summary_municipality ON unit_summary (municipality_code);
 CREATE INDEX unit_summary_region ON unit_summary (region_code, level);
 CREATE INDEX unit_summary_geo ON unit_summary (latitude, longitude) WHERE latitude IS NOT NULL;
 CREATE INDEX unit_summary_name ON unit_summary (name_folded);
+
+-- The whole document of each unit marked as personal data. `unit.doc`, the FHIR columns, the
+-- change feed and the export files hold the public form, without the personal fields
+-- (opensor.domain.personal): this table is read only for a caller with the scope
+-- `lookup:personal-data` (or when the register has no protected channel).
+CREATE TABLE unit_personal (
+    sor_id INTEGER PRIMARY KEY,
+    etag   TEXT NOT NULL,
+    doc    BLOB NOT NULL              -- unit document JSON with the personal fields
+);
 
 CREATE TABLE unit_speciality (
     sor_id INTEGER NOT NULL,

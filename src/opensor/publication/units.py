@@ -36,6 +36,7 @@ from opensor.domain.errors import DomainError
 from opensor.domain.fhir import location_resource, organization_resource
 from opensor.domain.geography import municipality, postcode
 from opensor.domain.inheritance import EffectiveUnit, resolve_effective
+from opensor.domain.personal import public_effective, redact_unit_document
 from opensor.domain.records import Level, LocationNumberRecord, UnitRecord, Validity
 from opensor.publication.common import (
     BuildCounts,
@@ -108,10 +109,15 @@ def unit_bytes(
 ) -> tuple[bytes, bytes, bytes | None]:
     """The stored document, FHIR ``Organization`` and FHIR ``Location`` of a resolved unit.
 
-    The resources' ``meta.versionId`` is the FHIR mapping's content version id, as in the
-    lookup service's history; ``meta.lastUpdated`` the unit's latest record time.
+    All three are public: for a unit marked as personal data, without the personal fields
+    (:mod:`opensor.domain.personal`). The resources' ``meta.versionId`` is the FHIR mapping's
+    content version id, as in the lookup service's history; ``meta.lastUpdated`` the unit's
+    latest record time.
     """
     last_updated = datetime.fromisoformat(updated)
+    if effective.unit.personal_data:
+        effective = public_effective(effective)
+        document = redact_unit_document(document)
     organization = organization_resource(effective, codes=codes, last_updated=last_updated, day=day)
     location = location_resource(effective, codes=codes, last_updated=last_updated, day=day)
     return (
@@ -277,6 +283,9 @@ class UnitTables:
         own_glns: tuple[str, ...],
     ) -> None:
         unit = effective.unit
+        if unit.personal_data:
+            whole = dumps_bytes(document)
+            self.writer.add("unit_personal", (unit.sor_id, etag_of(whole), whole))
         doc, organization, location = unit_bytes(
             effective,
             document,

@@ -35,6 +35,7 @@ from opensor.domain.fhir import (
 )
 from opensor.domain.fhir.datatypes import instant
 from opensor.domain.fhir.history import number_on
+from opensor.domain.personal import public_effective
 from opensor.domain.records import LocationNumberRecord, UnitRecord, record_from_dict
 from opensor.lookup.fhir.interactions import EMPTY_TYPES, MAX_COUNT, Context, _unknown_type
 from opensor.lookup.fhir.params import SearchParam, parse_count, parse_since
@@ -272,7 +273,8 @@ def _resource(
     if effective is None:
         return None
     build = organization_resource if resource_type == "Organization" else location_resource
-    return build(effective, codes=codes, last_updated=published, day=day)
+    # FHIR is public: a personal-data unit's resource never carries its personal fields
+    return build(public_effective(effective), codes=codes, last_updated=published, day=day)
 
 
 def _bundle(

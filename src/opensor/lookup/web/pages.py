@@ -31,6 +31,7 @@ from opensor.lookup.web.choices import choices, names
 from opensor.lookup.web.i18n import LANGUAGES, language_of, texts
 from opensor.lookup.web.rendering import Renderer, StaticFiles, map_tiles, query_url
 from opensor.lookup.web.unitview import CHILDREN_SHOWN, unit_view
+from opensor.publication.schema import PRIVATE_FILES
 
 __all__ = ["FILTERS", "PublicPages"]
 
@@ -251,7 +252,7 @@ class PublicPages:
             "number": model.number,
             "manifest": manifest,
             "meta": model.meta,
-            "files": manifest.get("files", []),
+            "files": [f for f in manifest.get("files", []) if f["name"] not in PRIVATE_FILES],
             "json_url": "/downloads.json",
         }
         return self.renderer.render("downloads.html", context, etag=etag, set_lang=set_lang)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from opensor.domain.personal import public_unit_document
 from opensor.lookup.asof import NotValidOn, unit_document_on
 from opensor.lookup.problems import ApiError
 from opensor.lookup.readmodel import ReadModel
@@ -91,7 +92,7 @@ def unit_view(model: ReadModel, sor_id: int, names: Names, as_of: date | None) -
         doc = json.loads(raw)
     else:
         try:
-            doc = unit_document_on(connection, sor_id, as_of)
+            doc = public_unit_document(unit_document_on(connection, sor_id, as_of))
         except NotValidOn as error:
             raise ApiError("not-found", str(error), sor_id=str(sor_id)) from None
     summary = {

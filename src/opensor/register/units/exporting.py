@@ -19,7 +19,8 @@ from pathlib import Path
 from django.utils import timezone
 
 from opensor.domain.findings import Finding, Severity
-from opensor.domain.records import LocationNumberRecord, UnitRecord
+from opensor.domain.personal import public_record
+from opensor.domain.records import Level, LocationNumberRecord, UnitRecord
 from opensor.domain.sortree import write_sortree
 from opensor.register.units.mapping import (
     LOCATION_VERSION_FIELDS,
@@ -101,6 +102,26 @@ def _versions_in_order(
             yield unit, number
 
 
+def _public_sortree(unit: UnitRecord) -> UnitRecord:
+    """``unit`` for the public SorTree file: without its personal fields.
+
+    SorTree requires a telephone number in ``VirtualAddressInformation``, so a unit below the
+    owner whose contact is left without one is written without contact (its website, the
+    only public contact field, is in the other files). An owner's contact and its telephone
+    number are required: a personal-data owner keeps its telephone number in this file (a
+    known limit, see ``docs/access.md``) and loses its e-mail and fax.
+    """
+    public = public_record(unit)
+    if public is unit or public.contact is None or public.contact.phone is not None:
+        return public
+    if unit.level is Level.OWNER:
+        assert unit.contact is not None
+        return dataclasses.replace(
+            public, contact=dataclasses.replace(public.contact, phone=unit.contact.phone)
+        )
+    return dataclasses.replace(public, contact=None)
+
+
 def _open_if_continued(number: LocationNumberRecord, day: date) -> LocationNumberRecord:
     validity = number.validity
     assert validity is not None
@@ -126,8 +147,12 @@ def sortree_export(
     as_of: date,
     created_at: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    public: bool = False,
 ) -> ExportResult:
     """Write the register as of ``as_of`` to ``path`` as SorTree XML (atomically replaced).
+
+    With ``public`` (the publication's file) units marked as personal data are written
+    without their personal fields (:func:`opensor.domain.personal.public_record`).
 
     Units that cannot be placed in the tree on that date are not written and are reported
     as findings, never dropped silently.
@@ -157,7 +182,7 @@ def sortree_export(
                 result.location_numbers += 1
             if progress is not None and (done % 500 == 0 or done == total):
                 progress(done, total)
-            yield unit, number
+            yield (_public_sortree(unit) if public else unit), number
 
     partial = path.with_name(path.name + ".partial")
     try:
