@@ -94,6 +94,18 @@ def test_problems_name_each_field(api, world):
     assert {e["field"] for e in response.json()["errors"]} == {"contact.phone", "unit_type"}
 
 
+@pytest.mark.parametrize(
+    "target", ["23525787707306503131103232", 99999999999999999, True, [1], "abc"]
+)
+def test_a_malformed_target_is_named_not_a_server_error(api, world, target):
+    # found by schemathesis: an oversized number reached the database (500)
+    response = api(
+        "practice", "POST", "/", {"kind": "location_create", "target_sor_id": target, "note": ""}
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["target_sor_id"]
+
+
 def test_refusals(api, world):
     assert api(None, "GET", "/").status_code == 401
     outside = api(

@@ -14,6 +14,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from opensor.domain.errors import DomainError
+from opensor.domain.identifiers import validate_sor_id
 from opensor.domain.validation import FieldProblem
 from opensor.register.accounts.actors import Actor
 from opensor.register.api.http import api_view, json_body, json_response
@@ -54,11 +56,15 @@ def _date(value: Any) -> date | None:
 def _sor_id(value: Any) -> int | None:
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValidationFailed(
             [FieldProblem("target_sor_id", "skal være et SOR-ID", "must be a SOR-ID")]
+        )
+    try:
+        return validate_sor_id(value)
+    except DomainError as error:
+        raise ValidationFailed(
+            [FieldProblem("target_sor_id", f"ugyldigt SOR-ID: {value!r}", str(error))]
         ) from None
 
 
