@@ -68,6 +68,14 @@ ERRORS = {
     "415": _problem("The body is not application/json."),
     "422": _problem("Invalid fields (`errors` names each)."),
     "428": _problem("If-Match missing."),
+    "503": {
+        **_problem(
+            "The database is unavailable for the moment (`database-unavailable`); nothing was "
+            "changed unless a retry with the same If-Match answers 412. Retry after the "
+            "seconds in Retry-After."
+        ),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
 }
 
 SOR_ID = {
@@ -149,7 +157,7 @@ def _write(
     needs_if_match: bool = True,
     status: str = "200",
 ) -> dict[str, Any]:
-    codes = ["400", "401", "403", "404", "409", "415", "422"]
+    codes = ["400", "401", "403", "404", "409", "415", "422", "503"]
     if needs_if_match:
         codes += ["412", "428"]
     return {
@@ -165,7 +173,10 @@ def _read(summary: str, schema: str, parameters: list[dict[str, Any]]) -> dict[s
     return {
         "summary": summary,
         "parameters": parameters,
-        "responses": {**_ok(schema, "Found."), **{c: ERRORS[c] for c in ("400", "401", "404")}},
+        "responses": {
+            **_ok(schema, "Found."),
+            **{c: ERRORS[c] for c in ("400", "401", "404", "503")},
+        },
     }
 
 
@@ -181,7 +192,7 @@ def _audit(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
                     "application/json": {"schema": {"$ref": "#/components/schemas/AuditPage"}}
                 },
             },
-            **{c: ERRORS[c] for c in ("400", "401", "403", "404")},
+            **{c: ERRORS[c] for c in ("400", "401", "403", "404", "503")},
         },
     }
 
