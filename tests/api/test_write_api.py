@@ -174,6 +174,20 @@ def test_in_scope_a_malformed_body_is_400_or_415(server):
     assert sorted(_fields(bad)) == ["changes", "effective", "extra"]
 
 
+def test_hostile_bodies_are_bounded(server):
+    path = f"/units/{server.ids['department']}"
+    # one connection each: a server answering before it has read a body closes the connection
+    with server.client("region") as client:
+        oversized = client.patch(path, json={"changes": {"name": "x" * 400_000}})
+    with server.client("region") as client:
+        deep = client.patch(
+            path, content=b"[" * 5000 + b"]" * 5000, headers={"Content-Type": "application/json"}
+        )
+    assert oversized.status_code == 413, oversized.text
+    assert oversized.json()["type"].endswith("/payload-too-large")
+    assert deep.status_code == 400, deep.text
+
+
 def test_invalid_fields_are_422_naming_each_field(server):
     path = f"/units/{server.ids['department']}"
     with server.client("region") as client:

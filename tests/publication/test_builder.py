@@ -65,8 +65,9 @@ def test_every_active_unit_document_equals_the_register_view(published):
 
 def test_personal_data_units_keep_their_full_document_apart(published):
     rows = query(
-        published, "SELECT p.sor_id, p.doc, u.doc FROM unit_personal p JOIN unit u USING (sor_id)"
-        " WHERE u.active = 1"
+        published,
+        "SELECT p.sor_id, p.doc, u.doc FROM unit_personal p JOIN unit u USING (sor_id)"
+        " WHERE u.active = 1",
     )
     assert rows, "the demo register has sole proprietorships"
     for sor_id, full, public in rows:

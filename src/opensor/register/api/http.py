@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -68,7 +70,7 @@ def problem_response(error: ServiceError, request_id: str = "") -> HttpResponse:
 
 
 def json_body(request: HttpRequest) -> dict[str, Any]:
-    """The request's JSON object body; raises :class:`ApiError` (400/415) naming the problem."""
+    """The request's JSON object body; raises :class:`ApiError` (400/413/415) naming the problem."""
     content_type = request.content_type or ""
     if content_type not in ("application/json", "application/merge-patch+json"):
         raise ApiError(
@@ -79,7 +81,18 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
             "send indholdet som application/json",
         )
     try:
-        data = orjson.loads(request.body or b"null")
+        raw = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise ApiError(
+            413,
+            "payload-too-large",
+            "Payload too large",
+            f"the body is larger than {limit} bytes, the limit of every request",
+            f"indholdet er større end {limit} byte, grænsen for enhver forespørgsel",
+        ) from None
+    try:
+        data = orjson.loads(raw or b"null")
     except orjson.JSONDecodeError as error:
         raise ApiError(
             400,
