@@ -13,18 +13,24 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from opensor.domain.changes import apply_location_changes, changed_fields
 from opensor.domain.errors import DomainError
 from opensor.domain.identifiers import validate_gln
-from opensor.domain.records import LocationNumberRecord, Validity, record_to_dict
+from opensor.domain.records import LocationNumberRecord, Validity
 from opensor.domain.responsibility import Permission
 from opensor.domain.validation import FieldProblem, location_problems
 from opensor.register.accounts.actors import Actor
 from opensor.register.maintenance.errors import Conflict, NotFound, ValidationFailed
 from opensor.register.maintenance.placement import placement_of
-from opensor.register.maintenance.recording import Write, WriteResult, check_version, require
+from opensor.register.maintenance.recording import (
+    Write,
+    WriteResult,
+    check_version,
+    effective_day,
+    require,
+    snapshot,
+)
 from opensor.register.maintenance.versions import Timeline, location_etag, location_timeline
 from opensor.register.units.mapping import location_record_from_row, location_version_values
 from opensor.register.units.models import LocationNumber, LocationNumberVersion
@@ -37,10 +43,6 @@ __all__ = [
     "location_move",
     "location_update",
 ]
-
-
-def _day(effective: date | None) -> date:
-    return effective or timezone.localdate()
 
 
 def _lock(gln: str) -> None:
@@ -78,10 +80,6 @@ def _values(
 ) -> dict[str, Any]:
     validity = Validity(first_from=first_from, valid_from=day, updated_at=write.today)
     return location_version_values(record.with_changes(validity=validity))
-
-
-def _snapshot(record: LocationNumberRecord | None) -> dict[str, Any] | None:
-    return record_to_dict(record) if record is not None else None
 
 
 def _result(write: Write, gln: str, day: date, changed: list[str]) -> WriteResult:
@@ -125,7 +123,7 @@ def location_create(
     effective: date | None = None,
 ) -> WriteResult:
     """Register a new location number owned by a unit, valid from ``effective``."""
-    day = _day(effective)
+    day = effective_day(effective)
     require(actor, Permission.LOCATION_CREATE, _owner_placement(owner_sor_id, day))
     try:
         gln = validate_gln(gln)
@@ -150,7 +148,7 @@ def location_create(
     LocationNumberVersion.objects.create(
         **_values(record, day, day, write), recorded_at=write.at, recorded_by=write.change_set
     )
-    write.audit("location", gln, before=None, after=_snapshot(record), effective_from=day)
+    write.audit("location", gln, before=None, after=snapshot(record), effective_from=day)
     return _result(write, gln, day, ["created"])
 
 
@@ -164,7 +162,7 @@ def location_update(
     effective: date | None = None,
 ) -> WriteResult:
     """Change a location number's attributes or accepted message types from ``effective``."""
-    day = _day(effective)
+    day = effective_day(effective)
     _lock(gln)
     timeline = location_timeline(gln)
     current = _current(timeline, gln, day)
@@ -184,8 +182,8 @@ def location_update(
     write.audit(
         "location",
         gln,
-        before=_snapshot(current),
-        after=_snapshot(changed_record),
+        before=snapshot(current),
+        after=snapshot(changed_record),
         effective_from=day,
         changed=changed,
     )
@@ -205,7 +203,7 @@ def location_move(
 
     The actor must maintain the number at its current owner and at the new one.
     """
-    day = _day(effective)
+    day = effective_day(effective)
     _lock(gln)
     timeline = location_timeline(gln)
     current = _current(timeline, gln, day)
@@ -223,8 +221,8 @@ def location_move(
     write.audit(
         "location",
         gln,
-        before=_snapshot(current),
-        after=_snapshot(moved),
+        before=snapshot(current),
+        after=snapshot(moved),
         effective_from=day,
         changed=["owner_sor_id"],
     )
@@ -240,7 +238,7 @@ def close_location_timeline(write: Write, gln: str, day: date) -> None:
     write.audit(
         "location",
         gln,
-        before=_snapshot(before),
+        before=snapshot(before),
         after=None,
         effective_from=day,
         changed=["valid_to"],
@@ -253,7 +251,7 @@ def location_close(
     actor: Actor, gln: str, *, if_match: str | None, effective: date | None = None
 ) -> WriteResult:
     """Close a location number on ``effective`` (the first day it is no longer valid)."""
-    day = _day(effective)
+    day = effective_day(effective)
     _lock(gln)
     timeline = location_timeline(gln)
     current = _current(timeline, gln, day)

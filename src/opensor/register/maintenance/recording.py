@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from opensor.domain.codelists import CodeLists
+from opensor.domain.records import LocationNumberRecord, UnitRecord, record_to_dict
 from opensor.domain.responsibility import Permission, Placement
 from opensor.register.accounts.actors import Actor
 from opensor.register.audit.models import AuditEvent, ChangeSet
@@ -23,7 +24,17 @@ from opensor.register.maintenance.errors import (
 )
 from opensor.register.maintenance.versions import Timeline
 
-__all__ = ["Write", "WriteResult", "check_version", "require"]
+__all__ = ["Write", "WriteResult", "check_version", "effective_day", "require", "snapshot"]
+
+
+def effective_day(effective: date | None) -> date:
+    """The day a write takes effect: the one given, else today (Copenhagen time)."""
+    return effective or timezone.localdate()
+
+
+def snapshot(record: UnitRecord | LocationNumberRecord | None) -> dict[str, Any] | None:
+    """A record as the JSON the audit trail keeps (``None`` stays ``None``)."""
+    return record_to_dict(record) if record is not None else None
 
 
 def require(actor: Actor, permission: Permission, placement: Placement | None) -> None:

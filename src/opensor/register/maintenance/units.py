@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from django.db import transaction
-from django.utils import timezone
 
 from opensor.domain.changes import apply_unit_changes, changed_fields
 from opensor.domain.records import Level, UnitRecord, Validity, record_to_dict
@@ -22,7 +21,14 @@ from opensor.domain.validation import FieldProblem, unit_problems
 from opensor.register.accounts.actors import Actor
 from opensor.register.maintenance.errors import Conflict, NotFound, ValidationFailed
 from opensor.register.maintenance.placement import placement_of, placement_under
-from opensor.register.maintenance.recording import Write, WriteResult, check_version, require
+from opensor.register.maintenance.recording import (
+    Write,
+    WriteResult,
+    check_version,
+    effective_day,
+    require,
+    snapshot,
+)
 from opensor.register.maintenance.versions import Timeline, unit_etag, unit_timeline
 from opensor.register.units.mapping import unit_record_from_row, unit_version_values
 from opensor.register.units.models import LocationNumberVersion, Unit, UnitVersion
@@ -41,10 +47,6 @@ __all__ = [
 ]
 
 ChildrenPolicy = Literal["refuse", "close", "move"]
-
-
-def _day(effective: date | None) -> date:
-    return effective or timezone.localdate()
 
 
 def _lock(sor_id: int) -> None:
@@ -90,10 +92,6 @@ def _validate(
         raise ValidationFailed(problems)
 
 
-def _snapshot(record: UnitRecord | None) -> dict[str, Any] | None:
-    return record_to_dict(record) if record is not None else None
-
-
 def _values(record: UnitRecord, write: Write) -> dict[str, Any]:
     validity = record.validity
     stamped = record.with_changes(
@@ -134,7 +132,7 @@ def unit_create(
     ``values`` are the unit's fields in the change format of :mod:`opensor.domain.changes`
     (``name`` is required). The new unit gets a never-used SOR-ID.
     """
-    day = _day(effective)
+    day = effective_day(effective)
     parent = None
     if parent_sor_id is not None:
         parent = unit_on(parent_sor_id, day)
@@ -170,7 +168,7 @@ def unit_create(
     UnitVersion.objects.create(
         **_values(record, write), recorded_at=write.at, recorded_by=write.change_set
     )
-    write.audit("unit", sor_id, before=None, after=_snapshot(record), effective_from=day)
+    write.audit("unit", sor_id, before=None, after=snapshot(record), effective_from=day)
     return _result(write, sor_id, day, ["created"])
 
 
@@ -184,7 +182,7 @@ def unit_update(
     effective: date | None = None,
 ) -> WriteResult:
     """Change a unit's attributes from ``effective`` (today by default; may lie ahead)."""
-    day = _day(effective)
+    day = effective_day(effective)
     _lock(sor_id)
     timeline = unit_timeline(sor_id)
     current = _version_on(timeline, sor_id, day)
@@ -200,8 +198,8 @@ def unit_update(
     write.audit(
         "unit",
         sor_id,
-        before=_snapshot(current),
-        after=_snapshot(changed_record),
+        before=snapshot(current),
+        after=snapshot(changed_record),
         effective_from=day,
         changed=changed,
     )
@@ -253,8 +251,8 @@ def _move(
     write.audit(
         "unit",
         current.sor_id,
-        before=_snapshot(current),
-        after=_snapshot(moved),
+        before=snapshot(current),
+        after=snapshot(moved),
         effective_from=day,
         changed=["parent_sor_id"],
         operation=Permission.UNIT_MOVE,
@@ -275,7 +273,7 @@ def unit_move(
 
     The actor must maintain the unit where it is and where it goes.
     """
-    day = _day(effective)
+    day = effective_day(effective)
     _lock(sor_id)
     timeline = unit_timeline(sor_id)
     current = _version_on(timeline, sor_id, day)
@@ -356,14 +354,12 @@ def _close(
             )
     _close_locations(write, sor_id, day)
     timeline.close_on(day, write.change_set, write.at)
+    before = record_to_dict(record)
     write.audit(
         "unit",
         sor_id,
-        before=_snapshot(record),
-        after={
-            **record_to_dict(record),
-            "validity": {**record_to_dict(record)["validity"], "valid_to": day.isoformat()},
-        },
+        before=before,
+        after={**before, "validity": {**before["validity"], "valid_to": day.isoformat()}},
         effective_from=day,
         changed=["valid_to"],
         operation=Permission.UNIT_CLOSE,
@@ -387,7 +383,7 @@ def unit_close(
     the whole subtree) or ``"move"`` (move them under ``move_children_to``). The location
     numbers the closed units own close with them. Versions planned after the day are withdrawn.
     """
-    day = _day(effective)
+    day = effective_day(effective)
     _lock(sor_id)
     timeline = unit_timeline(sor_id)
     anchor = timeline.valid_on(day - timedelta(days=1)) or timeline.valid_on(day)
@@ -419,7 +415,7 @@ def unit_reopen(
     actor: Actor, sor_id: int, *, if_match: str | None, effective: date | None = None
 ) -> WriteResult:
     """Reopen a closed unit from ``effective`` with its last attributes."""
-    day = _day(effective)
+    day = effective_day(effective)
     _lock(sor_id)
     timeline = unit_timeline(sor_id)
     last_row = timeline.last()
@@ -436,8 +432,8 @@ def unit_reopen(
     write.audit(
         "unit",
         sor_id,
-        before=_snapshot(last),
-        after=_snapshot(last.with_changes(validity=Validity(last.validity.first_from, day))),
+        before=snapshot(last),
+        after=snapshot(last.with_changes(validity=Validity(last.validity.first_from, day))),
         effective_from=day,
         changed=["valid_to"],
     )
@@ -458,7 +454,7 @@ def unit_successor(
     The predecessor's latest version valid up to ``effective`` is corrected to name its
     successor; the successor names its predecessor from ``effective`` on.
     """
-    day = _day(effective)
+    day = effective_day(effective)
     _lock(sor_id)
     _lock(successor_sor_id)
     timeline = unit_timeline(sor_id)
@@ -489,8 +485,8 @@ def unit_successor(
         write.audit(
             "unit",
             sor_id,
-            before=_snapshot(predecessor),
-            after=_snapshot(marked),
+            before=snapshot(predecessor),
+            after=snapshot(marked),
             effective_from=day,
             changed=["replaced_by"],
         )
@@ -500,8 +496,8 @@ def unit_successor(
         write.audit(
             "unit",
             successor_sor_id,
-            before=_snapshot(successor),
-            after=_snapshot(marked),
+            before=snapshot(successor),
+            after=snapshot(marked),
             effective_from=day,
             changed=["replaces"],
         )
