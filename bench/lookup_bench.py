@@ -238,9 +238,18 @@ def search_paths(connection: sqlite3.Connection, rng: random.Random, count: int)
 
 
 def run_wrk(
-    wrk: str, base: str, paths_file: Path, script: Path, args: argparse.Namespace, seconds: int
+    wrk: str,
+    base: str,
+    paths_file: Path,
+    script: Path,
+    args: argparse.Namespace,
+    seconds: int,
+    headers: tuple[str, ...] = (),
 ) -> dict[str, float]:
-    """One wrk run against BASE choosing paths from PATHS_FILE; its figures."""
+    """One wrk run against BASE choosing paths from PATHS_FILE; its figures.
+
+    HEADERS (``"Name: value"``) are sent with every request.
+    """
     command = [
         wrk,
         f"--threads={args.threads}",
@@ -249,6 +258,7 @@ def run_wrk(
         "--timeout=10s",
         "--latency",
         f"--script={script}",
+        *(f"--header={header}" for header in headers),
         base,
     ]
     completed = subprocess.run(

@@ -11,13 +11,15 @@ in the same transaction as the events it covers, so a crash leaves a mirror that
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DATABASE_NAME", "MirrorDatabase", "entity_checksum"]
+import orjson
+
+__all__ = ["DATABASE_NAME", "BaseEntry", "MirrorDatabase", "entity_checksum"]
 
 DATABASE_NAME = "mirror.sqlite"
 
@@ -52,6 +54,26 @@ CREATE TABLE IF NOT EXISTS location_number (
 """
 
 _KEY = {"unit": "sor_id", "location_number": "gln"}
+
+BaseEntry = tuple[str, str | None, str, str | None, bytes | None, str | None]
+"""An entity of a full file: id, level, valid from, valid to, document, its SHA-256."""
+
+
+def _state_on(rows: list[tuple[Any, ...]], as_of: str) -> tuple[bool, bool, int, bytes | None]:
+    """An entity's (active, tombstone, seq, document) on ``as_of``.
+
+    ``rows`` is its timeline ``(day, open, seq, doc)``, sorted by day.
+    """
+    told = [row for row in rows if row[0] <= as_of]
+    if told:
+        _, open_, seq, doc = told[-1]
+        if doc is None and not open_:
+            # A closure without a document keeps the last one known.
+            doc = next((r[3] for r in reversed(told) if r[3] is not None), None)
+        return bool(open_), not open_, seq, doc
+    # Only future states: announced, not started yet.
+    _, _, seq, doc = rows[0]
+    return False, False, seq, doc
 
 
 def entity_checksum(pairs: Iterable[tuple[str, str | None]]) -> str:
@@ -98,6 +120,23 @@ class MirrorDatabase:
 
     # -- writing ----------------------------------------------------------------------------
 
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Write a large transaction with a rollback journal instead of the WAL.
+
+        Loading a full file into an empty mirror through the WAL writes every page twice (to
+        the WAL, then back into the database); a rollback journal holds only the pages that
+        existed before, so a new mirror is written once. Atomicity is the same: the
+        transaction commits whole or not at all.
+        """
+        self.connection.execute("PRAGMA journal_mode=DELETE")
+        self.connection.execute("PRAGMA cache_size=-262144")
+        try:
+            yield
+        finally:
+            self.connection.execute("PRAGMA cache_size=-2000")
+            self.connection.execute("PRAGMA journal_mode=WAL")
+
     def reset(self) -> None:
         """Empty every table (inside the caller's transaction)."""
         for table in ("meta", "state", "unit", "location_number"):
@@ -120,31 +159,58 @@ class MirrorDatabase:
         ).fetchall()
         if not rows:
             return
-        told = [row for row in rows if row[0] <= as_of]
-        if told:
-            _, open_, seq, doc = told[-1]
-            active, tombstone = bool(open_), not open_
-            if doc is None and not open_:
-                # A closure without a document keeps the last one known.
-                doc = next((r[3] for r in reversed(told) if r[3] is not None), None)
-        else:
-            # Only future states: announced, not started yet.
-            _, _, seq, doc = rows[0]
-            active, tombstone = False, False
+        active, tombstone, seq, doc = _state_on(rows, as_of)
+        if doc is None:
+            # The full file's documents are kept once, in the entity's row (see load_base).
+            current = self.connection.execute(
+                f"SELECT doc FROM {entity} WHERE {_KEY[entity]} = ?", (ident,)
+            ).fetchone()
+            doc = current[0] if current is not None else None
         sha = hashlib.sha256(doc).hexdigest() if doc is not None else None
-        key = _KEY[entity]
+        level = orjson.loads(doc).get("level") if entity == "unit" and doc is not None else None
+        self._write_current(entity, [(ident, level, int(active), int(tombstone), seq, sha, doc)])
+
+    def load_base(self, entity: str, entries: Iterable[BaseEntry], as_of: str) -> None:
+        """Record entities of a full file and set their rows, many at once (building a mirror).
+
+        Each entry is ``(id, level, valid from, valid to, document, SHA-256 of the document)``:
+        the entity holds the document from its first day and is closed from its last day if
+        that is on or before ``as_of`` (the same timeline :meth:`add_state` records one state
+        at a time; the row is what :meth:`refresh` would make of it). The document is stored
+        once, in the entity's row: the timeline's states from the full file hold none, and
+        :meth:`refresh` takes the row's document for them (the mirror's date only moves
+        forward, so while such a state is the latest one told, the row holds its document).
+        """
+        states: list[tuple[Any, ...]] = []
+        currents: list[tuple[Any, ...]] = []
+        for ident, level, start, end, doc, sha in entries:
+            timeline = {start: (start, 1, 0, doc)}
+            if end is not None and end <= as_of:
+                timeline[end] = (end, 0, 0, doc)
+            rows = [timeline[day] for day in sorted(timeline)]
+            states += [(entity, ident, day, open_, seq, None) for day, open_, seq, _ in rows]
+            active, tombstone, seq, current = _state_on(rows, as_of)
+            digest = sha if current is doc else None
+            if current is not None and digest is None:
+                digest = hashlib.sha256(current).hexdigest()
+            currents.append((ident, level, int(active), int(tombstone), seq, digest, current))
+        self.connection.executemany(
+            "INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?, ?)", states
+        )
+        self._write_current(entity, currents)
+
+    def _write_current(self, entity: str, rows: list[tuple[Any, ...]]) -> None:
         if entity == "unit":
-            level = json.loads(doc).get("level") if doc is not None else None
-            self.connection.execute(
-                f"INSERT OR REPLACE INTO unit ({key}, level, active, tombstone, seq, sha256, doc)"
+            self.connection.executemany(
+                "INSERT OR REPLACE INTO unit (sor_id, level, active, tombstone, seq, sha256, doc)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (ident, level, int(active), int(tombstone), seq, sha, doc),
+                rows,
             )
         else:
-            self.connection.execute(
-                f"INSERT OR REPLACE INTO location_number ({key}, active, tombstone, seq, sha256,"
+            self.connection.executemany(
+                "INSERT OR REPLACE INTO location_number (gln, active, tombstone, seq, sha256,"
                 " doc) VALUES (?, ?, ?, ?, ?, ?)",
-                (ident, int(active), int(tombstone), seq, sha, doc),
+                [row[:1] + row[2:] for row in rows],
             )
 
     def refresh_between(self, after: str, until: str) -> int:

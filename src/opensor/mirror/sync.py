@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opensor.mirror.database import MirrorDatabase, entity_checksum
+import orjson
+
+from opensor.mirror.database import BaseEntry, MirrorDatabase, entity_checksum
 from opensor.mirror.http import HttpClient, MirrorError
 
 __all__ = ["SyncReport", "sync"]
 
 API = "/api/v1"
 PAGE = 1000
+_BATCH = 5000
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -85,49 +88,70 @@ def _build(
     """Load the full files of ``manifest``'s publication; the source checksum of units.json."""
     units = _download(client, manifest, "units.json", directory, progress)
     csv_set = _download(client, manifest, "sor-csv.zip", directory, progress)
-    as_of = manifest["as_of"]
     total = manifest["counts"]["units"]["all"]["total"]
     pairs: list[tuple[str, str]] = []
+    with db.bulk():
+        _load(db, manifest, units, csv_set, pairs, progress, client.base_url)
+    progress("loading units", total, total)
+    return entity_checksum(pairs)
+
+
+def _load(
+    db: MirrorDatabase,
+    manifest: dict[str, Any],
+    units: Path,
+    csv_set: Path,
+    pairs: list[tuple[str, str]],
+    progress: Progress,
+    base_url: str,
+) -> None:
+    """Replace the mirror's content by the full files, in one transaction."""
+    as_of = manifest["as_of"]
+    total = manifest["counts"]["units"]["all"]["total"]
     connection = db.connection
     connection.execute("BEGIN IMMEDIATE")
     try:
         db.reset()
+        batch: list[BaseEntry] = []
         with units.open("rb") as handle:
             for count, line in enumerate(handle, 1):
                 line = line.rstrip(b"\n")
                 if not line:
                     continue
-                doc = json.loads(line)
+                doc = orjson.loads(line)
                 ident = doc["sor_id"]
-                pairs.append((ident, hashlib.sha256(line).hexdigest()))
+                sha = hashlib.sha256(line).hexdigest()
+                pairs.append((ident, sha))
                 start, end = _validity(doc)
-                db.add_state("unit", ident, start, open_=True, seq=0, doc=line)
-                if end is not None and end <= as_of:
-                    db.add_state("unit", ident, end, open_=False, seq=0, doc=line)
-                db.refresh("unit", ident, as_of)
-                if count % 5000 == 0:
+                batch.append((ident, doc.get("level"), start, end, line, sha))
+                if len(batch) == _BATCH:
+                    db.load_base("unit", batch, as_of)
+                    batch = []
                     progress("loading units", count, total)
+        db.load_base("unit", batch, as_of)
         with zipfile.ZipFile(csv_set) as archive, archive.open("LocationsCode.csv") as raw:
-            for row in csv.DictReader(io.TextIOWrapper(raw, "utf-8", newline=""), delimiter=";"):
-                gln = row["EanLocationCode"]
-                start, end = row.get("FromDate") or "", row.get("ToDate") or None
-                db.add_state("location_number", gln, start, open_=True, seq=0, doc=None)
-                if end is not None and end <= as_of:
-                    db.add_state("location_number", gln, end, open_=False, seq=0, doc=None)
-                db.refresh("location_number", gln, as_of)
+            db.load_base(
+                "location_number",
+                (
+                    (row["EanLocationCode"], None, row.get("FromDate") or "",
+                     row.get("ToDate") or None, None, None)
+                    for row in csv.DictReader(
+                        io.TextIOWrapper(raw, "utf-8", newline=""), delimiter=";"
+                    )
+                ),
+                as_of,
+            )  # fmt: skip
         db.set_meta(
             position=manifest["feed"]["last_seq"],
             publication=manifest["number"],
             as_of=as_of,
             built_from=manifest["number"],
-            base_url=client.base_url,
+            base_url=base_url,
         )
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    progress("loading units", total, total)
-    return entity_checksum(pairs)
 
 
 def _follow(db: MirrorDatabase, client: HttpClient, progress: Progress) -> tuple[int, int]:
