@@ -22,6 +22,8 @@ from opensor.publication.builder import publish
 from opensor.publication.store import PublicationStore
 from opensor.register.accounts.actors import Actor
 from opensor.register.units.demo_loading import demo_load
+from tests.access.web_fixtures import login, users  # noqa: F401 (fixtures of the web pages)
+from tests.browser import browser, page  # noqa: F401 (fixtures of the browser flow)
 
 AS_OF = date(2025, 6, 1)
 

@@ -8,6 +8,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("manage/requests/", include("opensor.register.requests.web_urls")),
+    path("manage/access/", include("opensor.register.access.web_urls")),
     path("manage/", include("opensor.register.web.urls")),
     path("api/v1/register/requests/", include("opensor.register.requests.api_urls")),
     path("api/v1/register/", include("opensor.register.access.urls")),
