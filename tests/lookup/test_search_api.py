@@ -338,3 +338,33 @@ def test_a_narrow_summary_table_is_used_when_the_read_model_has_one(
         for suffix in ("children", "subtree", "ancestors"):
             url = f"/api/v1/units/{owner}/{suffix}"
             assert narrow.get(url).json() == wide.get(url).json()
+
+
+@pytest.mark.parametrize(
+    ("params", "where", "args"),
+    [
+        ({"level": "OE", "region": "1084", "active": "true"},
+         "level = ? AND region_code = ? AND active = 1", ["OE", "1084"]),
+        ({"municipality": "0101,0147"}, "municipality_code IN (?, ?)", ["0101", "0147"]),
+        ({"postcode": "{busiest}", "level": "SI,OE"},
+         "postcode = ? AND level IN ('SI', 'OE')", ["{busiest}"]),
+        ({"country": "DK", "type": "22232009"},
+         "country = ? AND type_code = ?", ["DK", "22232009"]),
+        ({"active": "false"}, "active = 0", []),
+    ],
+)  # fmt: skip
+def test_the_total_of_a_search_by_filters_is_the_exact_count(
+    client: TestClient, model, params, where, args
+):
+    """Searches by filters alone take their total from the counts per combination of codes."""
+    (busiest,) = model.execute(
+        "SELECT postcode FROM unit GROUP BY postcode ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    params = {key: value.format(busiest=busiest) for key, value in params.items()}
+    args = [value.format(busiest=busiest) for value in args]
+    (expected,) = model.execute(f"SELECT count(*) FROM unit WHERE {where}", args).fetchone()
+    assert expected > 0
+    assert model.execute("SELECT count(*) FROM unit_facet").fetchone()[0] > 0
+    response = client.get("/api/v1/units", params={**params, "limit": "1"})
+    assert response.status_code == 200
+    assert response.json()["total"] == expected

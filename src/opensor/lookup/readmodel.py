@@ -120,6 +120,13 @@ pages.
 """
 
 
+def _has_table(connection: sqlite3.Connection, name: str) -> bool:
+    row = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
+
+
 def _has_summary(connection: sqlite3.Connection) -> bool:
     columns = {row[1] for row in connection.execute("PRAGMA table_info(unit_summary)")}
     return columns >= SUMMARY_TABLE_COLUMNS
@@ -151,6 +158,8 @@ class ReadModel:
         )
         self.list_table = "unit_summary" if _has_summary(connection) else "unit"
         """The table lists and searches read unit summaries from (see :data:`SUMMARY_TABLE`)."""
+        self.has_facets = _has_table(connection, "unit_facet")
+        """Whether the read model counts units by their filterable codes (``unit_facet``)."""
 
     def __repr__(self) -> str:
         return f"<ReadModel publication={self.number} path={self.path}>"

@@ -47,7 +47,7 @@ from opensor.lookup.problems import ApiError, bad_parameter
 from opensor.lookup.readmodel import ReadModel
 from opensor.lookup.responses import cache_control, etag_for, json_response, not_modified
 from opensor.lookup.settings import LookupSettings
-from opensor.publication.schema import fold_danish
+from opensor.publication.schema import FACET_COLUMNS, fold_danish
 
 __all__ = [
     "SEARCH_PARAMETERS",
@@ -144,13 +144,22 @@ class SearchQuery:
         self.folded = ""
         self.code_words: list[str] = []
         self.near: tuple[float, float, float] | None = None
+        self._facet_clauses: set[str] = set()
         self._filters(params)
         if self.q is not None:
             self._text(self.q)
 
     def _in(self, column: str, values: list[Any]) -> None:
-        self.where.append(f"{column} IN ({','.join('?' * len(values))})")
+        clause = f"{column} IN ({','.join('?' * len(values))})"
+        self.where.append(clause)
         self.args += values
+        if column.removeprefix("u.") in FACET_COLUMNS:
+            self._facet_clauses.add(clause)
+
+    @property
+    def facet_only(self) -> bool:
+        """Whether every condition is on a column ``unit_facet`` counts by (a cheap total)."""
+        return all(clause in self._facet_clauses for clause in self.where)
 
     def _filters(self, params: dict[str, str]) -> None:
         get = params.get
@@ -215,6 +224,7 @@ class SearchQuery:
             self.args += types
         if (value := get("active")) is not None:
             self.where.append("u.active = ?")
+            self._facet_clauses.add("u.active = ?")
             self.args.append(int(parse_bool("active", value)))
         if (value := get("near")) is not None:
             lat, lon, km = parse_near(value, get("radius_km"))
@@ -375,7 +385,13 @@ def _browse(
     connection = model.connection()
     table = model.list_table
     where = " AND ".join(query.where) or "1"
-    total = model.count(f"SELECT count(*) FROM {table} u WHERE {where}", query.args)
+    if query.facet_only and model.has_facets:
+        # the same conditions on the table of counts per combination of these columns
+        total = model.count(
+            f"SELECT coalesce(sum(u.n), 0) FROM unit_facet u WHERE {where}", query.args
+        )
+    else:
+        total = model.count(f"SELECT count(*) FROM {table} u WHERE {where}", query.args)
     args = list(query.args)
     if query.near is not None:
         lat, lon, _ = query.near

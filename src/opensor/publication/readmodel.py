@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from opensor.publication.schema import SCHEMA_SQL, SCHEMA_VERSION
+from opensor.publication.schema import DERIVED_SQL, SCHEMA_SQL, SCHEMA_VERSION
 from opensor.publication.store import fsync_file
 
 __all__ = ["ReadModelWriter", "schema_statements"]
@@ -145,6 +145,8 @@ class ReadModelWriter:
         """Commit, index, analyse, compact and sync the file; the writer is closed after."""
         self.flush()
         self.set_meta({"schema_version": SCHEMA_VERSION})
+        for statement in DERIVED_SQL:
+            self.connection.execute(statement)
         self.create_indexes()
         self.connection.execute("COMMIT")
         if self.has_previous:

@@ -38,6 +38,8 @@ import unicodedata
 
 __all__ = [
     "CURRENT_LINK",
+    "DERIVED_SQL",
+    "FACET_COLUMNS",
     "MANIFEST_NAME",
     "PRIVATE_FILES",
     "READ_MODEL_NAME",
@@ -144,9 +146,12 @@ CREATE INDEX unit_summary_provider ON unit_summary (provider_number)
     WHERE provider_number IS NOT NULL;
 CREATE INDEX unit_summary_cvr ON unit_summary (cvr) WHERE cvr IS NOT NULL;
 CREATE INDEX unit_summary_gln ON unit_summary (gln) WHERE gln IS NOT NULL;
-CREATE INDEX unit_summary_postcode ON unit_summary (postcode);
-CREATE INDEX unit_summary_municipality ON unit_summary (municipality_code);
+CREATE INDEX unit_summary_postcode ON unit_summary (postcode, name_folded, sor_id);
+CREATE INDEX unit_summary_municipality ON unit_summary (municipality_code, active, name_folded);
 CREATE INDEX unit_summary_region ON unit_summary (region_code, level);
+-- Searches by filters only, in name order: the page is a range of this index, the count
+-- covered by it.
+CREATE INDEX unit_summary_filter ON unit_summary (level, region_code, active, name_folded, sor_id);
 CREATE INDEX unit_summary_geo ON unit_summary (latitude, longitude) WHERE latitude IS NOT NULL;
 CREATE INDEX unit_summary_name ON unit_summary (name_folded);
 
@@ -208,6 +213,21 @@ CREATE TABLE location_message_type (
 ) WITHOUT ROWID;
 CREATE INDEX location_message_type_type ON location_message_type (message_type);
 
+-- How many units share each combination of the filterable codes (derived from unit_summary
+-- when the read model is finished): the exact total of a search by these filters alone is a
+-- sum over this table's few thousand rows instead of a count over the units.
+CREATE TABLE unit_facet (
+    level             TEXT NOT NULL,
+    region_code       TEXT,
+    municipality_code TEXT,
+    postcode          TEXT,
+    country           TEXT,
+    active            INTEGER NOT NULL,
+    type_code         TEXT,
+    n                 INTEGER NOT NULL
+);
+CREATE INDEX unit_facet_filter ON unit_facet (level, region_code, active);
+
 -- Name search: folded words (prefix queries) and trigrams (fuzzy candidates).
 CREATE VIRTUAL TABLE unit_fts USING fts5(
     name_folded, codes, content='', tokenize='unicode61 remove_diacritics 0'
@@ -259,6 +279,20 @@ _FOLD = str.maketrans(
         "þ": "th",
     }
 )
+
+
+DERIVED_SQL = (
+    "INSERT INTO unit_facet (level, region_code, municipality_code, postcode, country, active,"
+    " type_code, n) SELECT level, region_code, municipality_code, postcode, country, active,"
+    " type_code, count(*) FROM unit_summary GROUP BY level, region_code, municipality_code,"
+    " postcode, country, active, type_code",
+)
+"""Statements filling the derived tables once every row is in (see ``unit_facet``)."""
+
+FACET_COLUMNS = frozenset(
+    {"level", "region_code", "municipality_code", "postcode", "country", "active", "type_code"}
+)
+"""The ``unit_summary`` columns ``unit_facet`` counts by."""
 
 
 def fold_danish(text: str) -> str:
