@@ -11,13 +11,15 @@ A fresh register (SQLite in a temporary ``SOR_HOME``, or the PostgreSQL database
   (``GET /api/v1/units/{id}``) as fast as they can;
 * ``--writers`` clients rename their own units through the write API (``PATCH`` with
   ``If-Match``), about ten writes a second each;
-* ``sor publish`` runs every ``--publish-every`` seconds.
+* ``sor publish`` runs every ``--publish-every`` seconds;
+* the server processes' resident memory is sampled every ``--sample-every`` seconds.
 
 Reported (``bench/out/soak_bench.json``): reads and failed reads (any answer but 200, any
 broken connection), writes accepted and lost (an accepted write without its audit event, or a
 unit not carrying its last accepted name), the resident memory of the server's processes at
-the start and the end, and the p50/p99 lookup latency normally and during a publication
-switch (from 0.5 s before ``sor publish`` ends until 2 s after).
+the start and the end with the trend of the samples (growth over the second half, after the
+warm-up, and its slope in MiB a minute), and the p50/p99 lookup latency normally and during
+a publication switch (from 0.5 s before ``sor publish`` ends until 2 s after).
 """
 
 from __future__ import annotations
@@ -41,6 +43,51 @@ from bench._harness import write_result
 from bench.write_bench import _clients, _percentile, _reset_database, _server, _sor
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _sample_memory(
+    marker: str,
+    every: float,
+    deadline: float,
+    t0: float,
+    samples: list[tuple[float, dict[int, float]]],
+) -> None:
+    """Sample the server processes' resident memory every ``every`` seconds until the end."""
+    while (now := time.perf_counter()) < deadline:
+        samples.append((now - t0, _rss_mib(marker)))
+        time.sleep(min(every, max(0.0, deadline - time.perf_counter())))
+    samples.append((time.perf_counter() - t0, _rss_mib(marker)))
+
+
+def _memory_trend(samples: list[tuple[float, dict[int, float]]]) -> dict[str, dict[str, float]]:
+    """Per process: MiB at the start, at the middle and at the end, and the growth rate.
+
+    Memory is *flat* when it stops growing once warm: the growth over the second half
+    (``second_half_mib``) and its least-squares slope (``mib_per_minute``) are what count,
+    the first half holds the warm-up (imports, caches, the first publications opened).
+    """
+    trend: dict[str, dict[str, float]] = {}
+    if not samples:
+        return trend
+    middle_at = samples[-1][0] / 2
+    for pid in samples[0][1]:
+        series = [(at, mib[pid]) for at, mib in samples if pid in mib]
+        second = [(at, value) for at, value in series if at >= middle_at]
+        if len(second) < 2:
+            continue
+        mean_t = sum(at for at, _ in second) / len(second)
+        mean_v = sum(v for _, v in second) / len(second)
+        spread = sum((at - mean_t) ** 2 for at, _ in second)
+        slope = sum((at - mean_t) * (v - mean_v) for at, v in second) / spread if spread else 0.0
+        trend[str(pid)] = {
+            "start_mib": round(series[0][1], 1),
+            "middle_mib": round(second[0][1], 1),
+            "end_mib": round(series[-1][1], 1),
+            "peak_mib": round(max(v for _, v in series), 1),
+            "second_half_mib": round(second[-1][1] - second[0][1], 1),
+            "mib_per_minute": round(slope * 60, 3),
+        }
+    return trend
 
 
 def _rss_mib(marker: str) -> dict[int, float]:
@@ -141,6 +188,7 @@ def main() -> None:
     parser.add_argument("--publish-every", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--sample-every", type=float, default=15, help="seconds between samples")
     args = parser.parse_args()
 
     home = f"/tmp/sor-bench-soak-{os.getpid()}"
@@ -189,6 +237,12 @@ def main() -> None:
             target=_publisher, args=(env, args.publish_every, deadline, t0, publications)
         )
         publisher.start()
+        samples: list[tuple[float, dict[int, float]]] = []
+        sampler = threading.Thread(
+            target=_sample_memory,
+            args=(f"{home}/publications", args.sample_every, deadline, t0, samples),
+        )
+        sampler.start()
 
         async def load() -> None:
             await asyncio.gather(
@@ -198,6 +252,7 @@ def main() -> None:
 
         asyncio.run(load())
         publisher.join()
+        sampler.join()
         rss_end = _rss_mib(f"{home}/publications")
     connections.close_all()
     accepted = {rid for rid, _, _ in writes["accepted"]}
@@ -235,6 +290,8 @@ def main() -> None:
         "reads_during_switch": len(during),
         "rss_mib_start": rss_start,
         "rss_mib_end": rss_end,
+        "rss_trend": _memory_trend(samples),
+        "rss_samples": [[round(at, 1), mib] for at, mib in samples],
     }
     for key, value in result.items():
         print(f"{key}: {value}")
