@@ -13,6 +13,10 @@ in every phase (examples, coverage, fuzzing, stateful), with the check ``not_a_s
 (no 5xx answer, no broken response). Each run is bounded by ``--max-examples`` per operation
 and by ``--seconds`` of wall time. The figures (operations, test cases, failures) and the
 schemathesis output are written to ``bench/out/fuzz_api.json`` and ``bench/out/fuzz_api/``.
+
+The CI-sized run of the same documents is ``tests/reliability/test_schemathesis.py``; it
+prepares its register with :func:`prepare_register` and fuzzes :data:`LOOKUP_DOCUMENT` and
+:data:`REGISTER_DOCUMENT`.
 """
 
 from __future__ import annotations
@@ -28,7 +32,17 @@ from pathlib import Path
 
 from bench._harness import OUT, write_result
 
+__all__ = ["LOOKUP_DOCUMENT", "REGISTER_DOCUMENT", "SetupFailed", "prepare_register"]
+
 REPO = Path(__file__).resolve().parents[1]
+LOOKUP_DOCUMENT = "/api/v1/openapi.json"
+"""The lookup service's OpenAPI document (no token needed)."""
+REGISTER_DOCUMENT = "/api/v1/register/openapi.json"
+"""The write API's OpenAPI document (its operations need ``Authorization: Bearer <token>``)."""
+
+
+class SetupFailed(RuntimeError):
+    """A ``sor`` command preparing the register failed; the message holds its error output."""
 
 
 def _sor(env: dict[str, str], *args: str) -> str:
@@ -36,8 +50,21 @@ def _sor(env: dict[str, str], *args: str) -> str:
         [sys.executable, "-m", "opensor.cli", *args], env=env, capture_output=True, text=True
     )
     if done.returncode != 0:
-        raise SystemExit(f"sor {' '.join(args)} failed:\n{done.stderr}")
+        raise SetupFailed(f"sor {' '.join(args)} failed:\n{done.stderr}")
     return done.stdout
+
+
+def prepare_register(env: dict[str, str], scale: float) -> str:
+    """Fill the initialised register of ``env`` for fuzzing; return an API token for it.
+
+    Loads the demo register at ``scale``, publishes it (so the lookup service has something to
+    serve), adds the user ``fuzz`` with the ``authority`` role (the write API's widest scope)
+    and creates a token for it.
+    """
+    _sor(env, "demo", "--scale", str(scale))
+    _sor(env, "publish")
+    _sor(env, "user", "add", "fuzz", "--role", "authority")
+    return _sor(env, "token", "create", "fuzz", "--label", "fuzz").strip().split()[-1]
 
 
 def _schemathesis(
@@ -115,11 +142,11 @@ def main() -> None:
             base, token = options.base, options.token or ""
             runs = _runs(base, token, options)
         else:
-            _sor(env, "init")
-            _sor(env, "demo", "--scale", str(options.scale))
-            _sor(env, "publish")
-            _sor(env, "user", "add", "fuzz", "--role", "authority")
-            token = _sor(env, "token", "create", "fuzz", "--label", "fuzz").strip().split()[-1]
+            try:
+                _sor(env, "init")
+                token = prepare_register(env, options.scale)
+            except SetupFailed as error:
+                raise SystemExit(str(error)) from None
             with running_sor_serve(Path(home) / "publications", env=env) as base:
                 runs = _runs(base, token, options)
         result.update(scale=options.scale, **runs)
@@ -130,10 +157,10 @@ def main() -> None:
 
 def _runs(base: str, token: str, options: argparse.Namespace) -> dict[str, object]:
     return {
-        "lookup": _schemathesis("lookup", f"{base}/api/v1/openapi.json", [], options),
+        "lookup": _schemathesis("lookup", f"{base}{LOOKUP_DOCUMENT}", [], options),
         "register": _schemathesis(
             "register",
-            f"{base}/api/v1/register/openapi.json",
+            f"{base}{REGISTER_DOCUMENT}",
             [f"Authorization: Bearer {token}"],
             options,
         ),

@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from opensor.cli.context import err_console
+from opensor.serving import BODY_TIMEOUT_VARIABLE, DEFAULT_BODY_TIMEOUT
 
 __all__ = ["register", "serve_command"]
 
-APP_FACTORY = "opensor.lookup.app:create_app"
+APP_FACTORY = "opensor.serving:create_lookup_app"
 """The lookup service's ASGI application factory (``--only lookup``)."""
 APP_FACTORIES = {
     "both": "opensor.serving:create_app",
@@ -53,6 +54,32 @@ APP_FACTORIES = {
     help="Serve only the lookup service, or only the register (UI under /manage/ and the "
     "write API); default: both on one port.",
 )
+@click.option(
+    "--header-timeout",
+    envvar="SOR_SERVE_HEADER_TIMEOUT",
+    type=click.FloatRange(0.1, 600),
+    default=10.0,
+    show_default=True,
+    help="Seconds a connection may take to send a request's headers, counted from its opening "
+    "or from the previous answer; then it is closed (granian; also the idle keep-alive limit).",
+)
+@click.option(
+    "--body-timeout",
+    envvar=BODY_TIMEOUT_VARIABLE,
+    type=click.FloatRange(0.1, 3600),
+    default=DEFAULT_BODY_TIMEOUT,
+    show_default=True,
+    help="Seconds a client may take to send a request body after its headers; then it is "
+    "answered 408 and the connection closed.",
+)
+@click.option(
+    "--max-connections",
+    envvar="SOR_SERVE_MAX_CONNECTIONS",
+    type=click.IntRange(1, 1_000_000),
+    default=1024,
+    show_default=True,
+    help="Open connections per worker (granian); further ones wait in the listen queue.",
+)
 def serve_command(
     host: str,
     port: int,
@@ -61,6 +88,9 @@ def serve_command(
     server: str,
     access_log: bool,
     only: str | None = None,
+    header_timeout: float = 10.0,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    max_connections: int = 1024,
 ) -> None:
     """Serve the lookup service and the register on one port.
 
@@ -69,6 +99,9 @@ def serve_command(
     without dropping requests. Until the first publication exists it answers 503 (run
     `sor publish`). The register serves the maintainers' UI under /manage/ and the write API
     under /api/v1/register/ from the register database (run `sor init` first).
+
+    Slow clients are bounded: a connection gets --header-timeout seconds for each request's
+    headers (and is closed when idle that long), --body-timeout seconds for its body.
     """
     part = only or "both"
     workers_text = f"({server}, {workers} worker{'s' if workers != 1 else ''})"
@@ -94,9 +127,14 @@ def serve_command(
         )
     err_console.print(f"serving {workers_text}")
     factory = APP_FACTORIES[part]
+    os.environ[BODY_TIMEOUT_VARIABLE] = repr(body_timeout)  # read by each worker's factory
     if server == "uvicorn":
         import uvicorn
 
+        err_console.print(
+            "[yellow]uvicorn has no time limit on request headers: --header-timeout only "
+            "closes idle keep-alive connections (granian bounds both)[/yellow]"
+        )
         uvicorn.run(
             factory,
             factory=True,
@@ -105,10 +143,12 @@ def serve_command(
             workers=workers,
             access_log=access_log,
             log_level="warning",
+            timeout_keep_alive=max(1, round(header_timeout)),
         )
         return
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
 
     Granian(
         factory,
@@ -119,6 +159,13 @@ def serve_command(
         workers=workers,
         websockets=False,
         log_access=access_log,
+        # HTTP/1.1 only: in granian's "auto" mode a connection that sends no byte at all is
+        # held for ever (the protocol sniffing waits without a timer); plain HTTP/1.1 starts
+        # the header timer as soon as the connection opens. (h2c is not offered; TLS and
+        # HTTP/2 belong to the proxy in front.)
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(header_read_timeout=round(header_timeout * 1000)),
+        backpressure=max_connections,
     ).serve()
 
 
