@@ -341,11 +341,11 @@ def _schemas() -> dict[str, Any]:
     field_problem = {
         "type": "object",
         "properties": {
-            "field": {"type": "string"},
-            "message_da": {"type": "string"},
-            "message_en": {"type": "string"},
+            "field": {"type": "string", "description": "The invalid field (dotted path)."},
+            "detail": {"type": "string", "description": "What is wrong, in English."},
+            "detail_da": {"type": "string", "description": "What is wrong, in Danish."},
         },
-        "required": ["field", "message_da", "message_en"],
+        "required": ["field", "detail", "detail_da"],
     }
     return {
         "Problem": {
