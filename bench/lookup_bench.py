@@ -10,8 +10,13 @@ then, against the current publication:
 * writes the served unit documents (`unit.doc`) of SAMPLE random units as static files and
   serves them with nginx (2 worker processes, access log off) — the reference;
 * starts `sor serve --workers 2` (granian) on a free loopback port;
+* starts the *granian ceiling*: an ASGI application of five lines on granian with the same
+  workers that answers one stored unit document to every request (no routing, no database,
+  no bookkeeping) — the most any application on this server can do on this machine, so the
+  share of nginx left to the service itself shows;
 * runs wrk (--connections connections, --threads threads, --duration seconds, after a short
-  warm-up) RUNS times against: nginx's static bodies, `GET /api/v1/units/{id}`,
+  warm-up) RUNS times against: nginx's static bodies, the granian ceiling,
+  `GET /api/v1/units/{id}`,
   `GET /fhir/Organization/{id}` and a search mix (name prefixes, fuzzy names, filters), each
   request choosing a random path from a list (a wrk Lua script whose `done` hook prints
   requests/s and latency percentiles);
@@ -73,6 +78,20 @@ function done(summary, latency, requests)
     latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
     bad, errors))
 end
+"""
+
+CEILING_APP = r"""
+# The least any ASGI application on granian can do for a request: answer one stored unit
+# document with no routing, no database and no bookkeeping (the ceiling of `sor serve`).
+BODY = open(__file__.replace("ceiling_app.py", "ceiling_body.json"), "rb").read()
+HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    await send({"type": "http.response.body", "body": BODY})
 """
 
 NGINX_CONF = """
@@ -358,6 +377,20 @@ def main() -> None:
                 [nginx, "-p", str(tmp), "-c", str(tmp / "nginx.conf")], start_new_session=True
             )
         )
+        (tmp / "ceiling_body.json").write_bytes((units_dir / str(sample[0])).read_bytes())
+        (tmp / "ceiling_app.py").write_text(CEILING_APP)
+        ceiling_port = free_port()
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable, "-m", "granian", "--interface", "asgi",
+                    "--workers", str(args.workers), "--host", "127.0.0.1",
+                    "--port", str(ceiling_port), "--no-ws", "--log-level", "warning",
+                    "--working-dir", str(tmp), "ceiling_app:app",
+                ],
+                start_new_session=True,
+            )
+        )  # fmt: skip
         sor_port = free_port()
         sor = shutil.which("sor") or "sor"
         serve = subprocess.Popen(
@@ -377,7 +410,9 @@ def main() -> None:
         processes.append(serve)
         nginx_base = f"http://127.0.0.1:{nginx_port}"
         sor_base = f"http://127.0.0.1:{sor_port}"
+        ceiling_base = f"http://127.0.0.1:{ceiling_port}"
         wait_http(nginx_base + unit_paths[0])
+        wait_http(ceiling_base + "/")
         wait_http(sor_base + "/healthz")
         # The same bytes from both: the reference serves exactly what the service serves.
         for path in unit_paths[:20]:
@@ -388,14 +423,21 @@ def main() -> None:
             f"{len(sample)} served as files"
         )
 
+        lists["granian_ceiling"] = unit_paths
+        files["granian_ceiling"] = files["unit_get"]
         targets = {
             "nginx_static": nginx_base,
+            "granian_ceiling": ceiling_base,
             "unit_get": sor_base,
             "fhir_organization": sor_base,
             "search_mix": sor_base,
         }
         results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
-        ratios: dict[str, list[float]] = {"unit_get": [], "fhir_organization": []}
+        ratios: dict[str, list[float]] = {
+            "granian_ceiling": [],
+            "unit_get": [],
+            "fhir_organization": [],
+        }
         for run in range(args.runs):
             for name, base in targets.items():
                 if args.warmup:

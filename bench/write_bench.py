@@ -3,6 +3,7 @@
     createdb -h 127.0.0.1 -U postgres sor_bench
     python -m bench.write_bench --database-url postgresql://postgres@127.0.0.1:5432/sor_bench \\
         --load --clients 20 --seconds 30 --workers 2 --publish
+    python -m bench.write_bench --clients 20 --seconds 30 --workers 2 --minimal --rate 200
 
 With ``--load`` the database is emptied (dropped and created again) and the 50,000-unit demo
 register loaded (``sor init``, ``sor demo --scale 1``). Then: units are sampled and sorted by
@@ -10,8 +11,10 @@ who maintains them (their steward: a region, a municipality or the authority); o
 an API token is made per steward; ``sor serve --workers N`` is started; ``--clients`` asyncio
 clients, each a user acting on its own disjoint set of units, rename units for ``--seconds``
 seconds: a GET for each unit's first ``ETag``, then ``PATCH`` with ``If-Match``, chaining the
-``ETag`` of each answer. Reported: accepted writes per second, p50/p95/p99 latency of the
-writes, the answers that were not 200.
+``ETag`` of each answer — back to back (the capacity), or with ``--rate R`` paced so that
+together they offer R writes a second (each write's latency then counts from when it was due,
+so a server falling behind shows in the latency). Reported: accepted writes per second,
+p50/p95/p99 latency of the writes, the answers that were not 200.
 
 Zero lost updates is checked afterwards, in the database: every accepted write (2xx) has an
 audit event with its request id, no refused write has one, and every unit carries the name of
@@ -40,6 +43,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from bench._harness import write_result
+from bench._http import SimpleClient
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -123,15 +127,27 @@ def _clients(count: int, per_client: int, run: str, seed: int) -> list[Client]:
     return clients
 
 
-async def _work(client: Client, base: str, run: str, deadline: float, minimal: bool) -> None:
+async def _work(
+    client: Client,
+    base: str,
+    run: str,
+    deadline: float,
+    minimal: bool,
+    interval: float | None = None,
+) -> None:
+    """One client's loop: back to back, or (``interval``) one write every ``interval`` s.
+
+    Paced, a write's latency counts from the moment it was due, not from when it was sent:
+    a write that waits for a late previous one counts the wait (no coordinated omission).
+    """
     headers = {"Authorization": f"Bearer {client.token}"}
     if minimal:
         headers["Prefer"] = "return=minimal"
     etags: dict[int, str] = {}
-    async with httpx.AsyncClient(
-        base_url=f"{base}/api/v1/register", headers=headers, timeout=60
-    ) as http:
+    async with SimpleClient(f"{base}/api/v1/register", headers=headers) as http:
         n = 0
+        # clients start spread over one interval, not all at once
+        due = time.perf_counter() + (interval * (client.number % 20) / 20 if interval else 0)
         while time.perf_counter() < deadline:
             unit = client.units[n % len(client.units)]
             if unit not in etags:
@@ -142,10 +158,19 @@ async def _work(client: Client, base: str, run: str, deadline: float, minimal: b
                     if not client.units:
                         return
                     continue
-                etags[unit] = read.headers["ETag"]
+                etags[unit] = read.headers["etag"]
             request_id = f"bench-{run}-{client.number}-{n}"
             name = f"Benchmark {client.number}.{n}"
-            started = time.perf_counter()
+            if interval is not None:
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                started = due
+                due += interval
+                if started >= deadline:
+                    break
+            else:
+                started = time.perf_counter()
             response = await http.patch(
                 f"/units/{unit}",
                 json={"changes": {"name": name}},
@@ -154,11 +179,11 @@ async def _work(client: Client, base: str, run: str, deadline: float, minimal: b
             client.latencies_ms.append((time.perf_counter() - started) * 1000)
             if 200 <= response.status_code < 300:
                 client.accepted.append((request_id, unit, name))
-                etags[unit] = response.headers["ETag"]
+                etags[unit] = response.headers["etag"]
             else:
                 client.refused.append((request_id, response.status_code))
                 if response.status_code == 412:
-                    etags[unit] = response.headers["ETag"]
+                    etags[unit] = response.headers["etag"]
                 else:
                     client.units.remove(unit)  # e.g. a demo unit whose data does not validate
                     if not client.units:
@@ -167,11 +192,17 @@ async def _work(client: Client, base: str, run: str, deadline: float, minimal: b
 
 
 async def _run_clients(
-    clients: list[Client], base: str, run: str, seconds: float, minimal: bool
+    clients: list[Client],
+    base: str,
+    run: str,
+    seconds: float,
+    minimal: bool,
+    rate: float | None = None,
 ) -> float:
     deadline = time.perf_counter() + seconds
     started = time.perf_counter()
-    await asyncio.gather(*(_work(c, base, run, deadline, minimal) for c in clients))
+    interval = len(clients) / rate if rate else None
+    await asyncio.gather(*(_work(c, base, run, deadline, minimal, interval) for c in clients))
     return time.perf_counter() - started
 
 
@@ -291,6 +322,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--minimal", action="store_true", help="Send Prefer: return=minimal.")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="Offered writes a second in all (each client paced at RATE/CLIENTS); "
+        "default: every client writes back to back (the capacity)",
+    )
     parser.add_argument("--publish", action="store_true", help="Publish and check the lookup.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pages", action="store_true", help="Time /manage/units/{id}/ too.")
@@ -328,7 +366,9 @@ def main() -> None:
     roles = Counter(c.role.split(":")[0] for c in clients)
     print(f"{units_total} units; {len(clients)} clients: {dict(roles)}")
     with _server(env, args.workers, args.base) as base:
-        elapsed = asyncio.run(_run_clients(clients, base, run, args.seconds, args.minimal))
+        elapsed = asyncio.run(
+            _run_clients(clients, base, run, args.seconds, args.minimal, args.rate)
+        )
         latencies = [ms for c in clients for ms in c.latencies_ms]
         statuses = Counter(status for c in clients for _, status in c.refused)
         verified = _verify(clients, run)
@@ -341,6 +381,7 @@ def main() -> None:
         "roles": dict(roles),
         "workers": args.workers,
         "minimal": args.minimal,
+        "offered_rate": args.rate or "back to back",
         "seconds": round(elapsed, 1),
         "writes_per_second": round(verified["accepted_writes"] / elapsed, 1),
         "latency_ms_p50": round(statistics.median(latencies), 1),

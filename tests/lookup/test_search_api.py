@@ -368,3 +368,29 @@ def test_the_total_of_a_search_by_filters_is_the_exact_count(
     response = client.get("/api/v1/units", params={**params, "limit": "1"})
     assert response.status_code == 200
     assert response.json()["total"] == expected
+
+
+@pytest.mark.parametrize("column", ["municipality_code", "region_code", "postcode"])
+def test_words_and_filters_are_matched_together_in_the_full_text_index(
+    client: TestClient, model, column
+):
+    """A name prefix with a municipality, region or postcode finds exactly the units with both."""
+    from opensor.lookup.search import query_words
+
+    assert model.execute("SELECT value FROM meta WHERE key = 'search_filter_tokens'").fetchone()
+    parameter = {"municipality_code": "municipality", "region_code": "region"}.get(column, column)
+    (code,) = model.execute(
+        f"SELECT {column} FROM unit WHERE {column} IS NOT NULL "
+        f"GROUP BY {column} ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    names = model.execute(f"SELECT sor_id, name_folded FROM unit WHERE {column} = ?", (code,))
+    rows = list(names)
+    word = query_words(rows[0][1])[0][:4]
+    expected = {
+        str(sor_id)
+        for sor_id, folded in rows
+        if any(token.startswith(word) for token in query_words(folded))
+    }
+    items, totals = _walk(client, {"q": word, parameter: code, "fuzzy": "false", "limit": "500"})
+    assert {item["sor_id"] for item in items} == expected
+    assert totals == {len(expected)} and expected

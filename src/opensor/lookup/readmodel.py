@@ -27,7 +27,7 @@ from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opensor.publication.schema import CURRENT_LINK
+from opensor.publication.schema import CURRENT_LINK, FILTER_TOKENS_META
 
 if TYPE_CHECKING:
     from opensor.publication.store import Publication, PublicationStore
@@ -160,6 +160,8 @@ class ReadModel:
         """The table lists and searches read unit summaries from (see :data:`SUMMARY_TABLE`)."""
         self.has_facets = _has_table(connection, "unit_facet")
         """Whether the read model counts units by their filterable codes (``unit_facet``)."""
+        self.has_filter_tokens = self.meta.get(FILTER_TOKENS_META) == "1"
+        """Whether ``unit_fts.codes`` holds the filter tokens (``m0101``, ``r1084``, ``p2100``)."""
 
     def __repr__(self) -> str:
         return f"<ReadModel publication={self.number} path={self.path}>"

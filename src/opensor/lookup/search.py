@@ -145,6 +145,8 @@ class SearchQuery:
         self.code_words: list[str] = []
         self.near: tuple[float, float, float] | None = None
         self._facet_clauses: set[str] = set()
+        self.token_filters: list[list[str]] = []
+        """Filters the full-text index can apply too: alternatives of ``unit_fts.codes`` tokens."""
         self._filters(params)
         if self.q is not None:
             self._text(self.q)
@@ -188,7 +190,9 @@ class SearchQuery:
             if (value := get(name)) is not None:
                 self._in(column, [parse_code(name, item) for item in value.split(",")])
         if (value := get("postcode")) is not None:
-            self._in("u.postcode", parse_postcodes("postcode", value))
+            postcodes = parse_postcodes("postcode", value)
+            self._in("u.postcode", postcodes)
+            self.token_filters.append([f"p{code}" for code in postcodes])
         if (value := get("municipality")) is not None:
             codes = parse_code_list(
                 "municipality",
@@ -198,11 +202,13 @@ class SearchQuery:
                 normalise=lambda v: v.zfill(4) if v.isdigit() and len(v) < 4 else v,
             )
             self._in("u.municipality_code", codes)
+            self.token_filters.append([f"m{code}" for code in codes])
         if (value := get("region")) is not None:
             codes = parse_code_list(
                 "region", value, pattern=_REGION, allowed="region codes 1081-1085"
             )
             self._in("u.region_code", codes)
+            self.token_filters.append([f"r{code}" for code in codes])
         if (value := get("country")) is not None:
             codes = parse_code_list(
                 "country",
@@ -256,13 +262,25 @@ class SearchQuery:
         """The SQL distance expression (km) when ``near`` is given."""
         return "sor_distance_km(u.latitude, u.longitude, ?, ?)"
 
-    def candidates(self, table: str) -> tuple[str, list[Any]]:
-        """SQL selecting the SOR-IDs every word of ``q`` matches (by name prefix or code)."""
+    def candidates(self, table: str, *, tokens: bool = False) -> tuple[str, list[Any]]:
+        """SQL selecting the SOR-IDs every word of ``q`` matches (by name prefix or code).
+
+        With ``tokens`` (the read model indexes the filter tokens, see
+        :func:`~opensor.publication.schema.filter_tokens`) the name words are matched together
+        with the municipality, region and postcode filters in the full-text index, so only
+        units that pass them come out (the SQL conditions still apply on top).
+        """
         plain = [w for w in self.words if w not in self.code_words]
         parts: list[str] = []
         args: list[Any] = []
         if plain:
-            expression = " AND ".join(f"name_folded : {_fts_phrase(w)} *" for w in plain)
+            terms = [f"name_folded : {_fts_phrase(w)} *" for w in plain]
+            if tokens:
+                terms += [
+                    "codes : (" + " OR ".join(_fts_phrase(t) for t in group) + ")"
+                    for group in self.token_filters
+                ]
+            expression = " AND ".join(terms)
             parts.append("SELECT rowid AS id FROM unit_fts WHERE unit_fts MATCH ?")
             args.append(expression)
         for word in self.code_words:
@@ -433,7 +451,7 @@ def _text(
 ) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
     connection = model.connection()
     table = model.list_table
-    candidates, candidate_args = query.candidates(table)
+    candidates, candidate_args = query.candidates(table, tokens=model.has_filter_tokens)
     where = " AND ".join([f"u.sor_id IN ({candidates})", *query.where])
     args = candidate_args + query.args
     if not query.where and not query.code_words:

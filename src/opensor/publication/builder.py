@@ -36,7 +36,7 @@ from opensor.publication.manifest import build_manifest, write_manifest
 from opensor.publication.numbers import write_location_numbers
 from opensor.publication.parallel import SortreeJob, start_sortree
 from opensor.publication.readmodel import ReadModelWriter
-from opensor.publication.schema import READ_MODEL_NAME
+from opensor.publication.schema import FILTER_TOKENS_META, READ_MODEL_NAME
 from opensor.publication.source import (
     latest_change_set_id,
     location_versions_by_number,
@@ -220,6 +220,7 @@ def _build(
                 "feed_last_seq": feed.last_seq,
                 "events_added": feed.added,
                 "register_change_set": change_set if change_set is not None else "",
+                FILTER_TOKENS_META: 1,
             }
         )
         if progress is not None:

@@ -40,11 +40,13 @@ __all__ = [
     "CURRENT_LINK",
     "DERIVED_SQL",
     "FACET_COLUMNS",
+    "FILTER_TOKENS_META",
     "MANIFEST_NAME",
     "PRIVATE_FILES",
     "READ_MODEL_NAME",
     "SCHEMA_SQL",
     "SCHEMA_VERSION",
+    "filter_tokens",
     "fold_danish",
 ]
 
@@ -279,6 +281,23 @@ _FOLD = str.maketrans(
         "þ": "th",
     }
 )
+
+
+FILTER_TOKENS_META = "search_filter_tokens"
+"""The ``meta`` key saying that ``unit_fts.codes`` holds the filter tokens (value ``1``)."""
+
+
+def filter_tokens(
+    municipality_code: str | None, region_code: str | None, postcode: str | None
+) -> list[str]:
+    """The tokens a unit's filterable codes add to ``unit_fts.codes``.
+
+    ``m0101`` (municipality), ``r1084`` (region) and ``p2100`` (postcode): a free-text search
+    filtered by these codes asks the full-text index for both at once, instead of checking
+    every unit whose name matches.
+    """
+    prefixed = (("m", municipality_code), ("r", region_code), ("p", postcode))
+    return [f"{prefix}{code}" for prefix, code in prefixed if code]
 
 
 DERIVED_SQL = (

@@ -48,7 +48,7 @@ from opensor.publication.common import (
 from opensor.publication.numbers import chosen_version
 from opensor.publication.readmodel import ReadModelWriter
 from opensor.publication.resolver import VersionResolver
-from opensor.publication.schema import fold_danish
+from opensor.publication.schema import filter_tokens, fold_danish
 
 __all__ = ["UnitTables", "reference_day", "unit_bytes"]
 
@@ -347,6 +347,7 @@ class UnitTables:
                 seen_codes.add(speciality.code)
                 self.writer.add("unit_speciality", (unit.sor_id, speciality.code, speciality.type))
         tokens = [str(unit.sor_id), unit.shak, unit.provider_number, *own_glns, unit.cvr, code]
+        tokens += filter_tokens(municipality_code, region_code, code)
         self.writer.add_search(unit.sor_id, values["name_folded"], " ".join(t for t in tokens if t))
         self.counts.count_unit(unit.level.value, published.active)
 
