@@ -93,6 +93,9 @@ _MAX_Q = 200
 
 _MATCH_NAMES = ("code", "exact", "prefix", "words", "related")
 
+_TOKEN_PREFIXES = {"u.municipality_code": "m", "u.region_code": "r", "u.postcode": "p"}
+"""The filters ``unit_fts.codes`` holds tokens for (see ``publication.schema.filter_tokens``)."""
+
 
 def query_words(text: str) -> list[str]:
     """The folded words of a query, split the way ``unit_fts`` splits names."""
@@ -147,6 +150,7 @@ class SearchQuery:
         self._facet_clauses: set[str] = set()
         self.token_filters: list[list[str]] = []
         """Filters the full-text index can apply too: alternatives of ``unit_fts.codes`` tokens."""
+        self._token_clauses: set[str] = set()
         self._filters(params)
         if self.q is not None:
             self._text(self.q)
@@ -157,6 +161,13 @@ class SearchQuery:
         self.args += values
         if column.removeprefix("u.") in FACET_COLUMNS:
             self._facet_clauses.add(clause)
+        if column in _TOKEN_PREFIXES:
+            self.token_filters.append([f"{_TOKEN_PREFIXES[column]}{code}" for code in values])
+            self._token_clauses.add(clause)
+
+    def token_only(self) -> bool:
+        """Whether every condition is one the full-text index applies too (filter tokens)."""
+        return all(clause in self._token_clauses for clause in self.where)
 
     @property
     def facet_only(self) -> bool:
@@ -190,9 +201,7 @@ class SearchQuery:
             if (value := get(name)) is not None:
                 self._in(column, [parse_code(name, item) for item in value.split(",")])
         if (value := get("postcode")) is not None:
-            postcodes = parse_postcodes("postcode", value)
-            self._in("u.postcode", postcodes)
-            self.token_filters.append([f"p{code}" for code in postcodes])
+            self._in("u.postcode", parse_postcodes("postcode", value))
         if (value := get("municipality")) is not None:
             codes = parse_code_list(
                 "municipality",
@@ -202,13 +211,11 @@ class SearchQuery:
                 normalise=lambda v: v.zfill(4) if v.isdigit() and len(v) < 4 else v,
             )
             self._in("u.municipality_code", codes)
-            self.token_filters.append([f"m{code}" for code in codes])
         if (value := get("region")) is not None:
             codes = parse_code_list(
                 "region", value, pattern=_REGION, allowed="region codes 1081-1085"
             )
             self._in("u.region_code", codes)
-            self.token_filters.append([f"r{code}" for code in codes])
         if (value := get("country")) is not None:
             codes = parse_code_list(
                 "country",
@@ -454,8 +461,11 @@ def _text(
     candidates, candidate_args = query.candidates(table, tokens=model.has_filter_tokens)
     where = " AND ".join([f"u.sor_id IN ({candidates})", *query.where])
     args = candidate_args + query.args
-    if not query.where and not query.code_words:
-        # Only name words: every unit is in unit_fts once, so counting the index is the same.
+    if not query.code_words and (
+        not query.where or (model.has_filter_tokens and query.token_only())
+    ):
+        # Only name words (and filters the index applies too): every unit is in unit_fts once,
+        # so counting the index's matches is counting the units.
         total = model.count("SELECT count(*) FROM unit_fts WHERE unit_fts MATCH ?", candidate_args)
     else:
         total = model.count(f"SELECT count(*) FROM {table} u WHERE {where}", args)
