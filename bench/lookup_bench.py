@@ -335,7 +335,10 @@ def main() -> None:
     sample = [
         row[0]
         for row in connection.execute(
-            "SELECT sor_id FROM unit ORDER BY random() LIMIT ?", (args.sample,)
+            # units marked as personal data are served whole to the protected channel (or to
+            # everyone while it is off), unlike their stored public document: left out
+            "SELECT sor_id FROM unit WHERE personal_data = 0 ORDER BY random() LIMIT ?",
+            (args.sample,),
         )
     ]
     rng.shuffle(sample)
