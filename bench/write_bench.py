@@ -10,11 +10,11 @@ register loaded (``sor init``, ``sor demo --scale 1``). Then: units are sampled 
 who maintains them (their steward: a region, a municipality or the authority); one user with
 an API token is made per steward; ``sor serve --workers N`` is started; ``--clients`` asyncio
 clients, each a user acting on its own disjoint set of units, rename units for ``--seconds``
-seconds: a GET for each unit's first ``ETag``, then ``PATCH`` with ``If-Match``, chaining the
-``ETag`` of each answer — back to back (the capacity), or with ``--rate R`` paced so that
-together they offer R writes a second (each write's latency then counts from when it was due,
-so a server falling behind shows in the latency). Reported: accepted writes per second,
-p50/p95/p99 latency of the writes, the answers that were not 200.
+seconds: a GET for each unit's first ``ETag`` (before the clock starts), then ``PATCH`` with
+``If-Match``, chaining the ``ETag`` of each answer — back to back (the capacity), or with
+``--rate R`` paced so that together they offer R writes a second (each write's latency then
+counts from when it was due, so a server falling behind shows in the latency). Reported:
+accepted writes per second, p50/p95/p99 latency of the writes, the answers that were not 200.
 
 Zero lost updates is checked afterwards, in the database: every accepted write (2xx) has an
 audit event with its request id, no refused write has one, and every unit carries the name of
@@ -127,8 +127,24 @@ def _clients(count: int, per_client: int, run: str, seed: int) -> list[Client]:
     return clients
 
 
+async def _prefetch(client: Client, base: str) -> dict[int, str]:
+    """Each of the client's units' first ``ETag`` (units that cannot be read are dropped)."""
+    etags: dict[int, str] = {}
+    headers = {"Authorization": f"Bearer {client.token}"}
+    async with SimpleClient(f"{base}/api/v1/register", headers=headers) as http:
+        for unit in list(client.units):
+            read = await http.get(f"/units/{unit}")
+            if read.status_code != 200:
+                print(f"GET {unit}: {read.status_code} {read.text[:300]}")
+                client.units.remove(unit)
+                continue
+            etags[unit] = read.headers["etag"]
+    return etags
+
+
 async def _work(
     client: Client,
+    etags: dict[int, str],
     base: str,
     run: str,
     deadline: float,
@@ -143,22 +159,12 @@ async def _work(
     headers = {"Authorization": f"Bearer {client.token}"}
     if minimal:
         headers["Prefer"] = "return=minimal"
-    etags: dict[int, str] = {}
     async with SimpleClient(f"{base}/api/v1/register", headers=headers) as http:
         n = 0
-        # clients start spread over one interval, not all at once
+        # paced clients start spread over one interval, not all at once
         due = time.perf_counter() + (interval * (client.number % 20) / 20 if interval else 0)
-        while time.perf_counter() < deadline:
+        while client.units and time.perf_counter() < deadline:
             unit = client.units[n % len(client.units)]
-            if unit not in etags:
-                read = await http.get(f"/units/{unit}")
-                if read.status_code != 200:
-                    print(f"GET {unit}: {read.status_code} {read.text[:300]}")
-                    client.units.remove(unit)
-                    if not client.units:
-                        return
-                    continue
-                etags[unit] = read.headers["etag"]
             request_id = f"bench-{run}-{client.number}-{n}"
             name = f"Benchmark {client.number}.{n}"
             if interval is not None:
@@ -186,8 +192,6 @@ async def _work(
                     etags[unit] = response.headers["etag"]
                 else:
                     client.units.remove(unit)  # e.g. a demo unit whose data does not validate
-                    if not client.units:
-                        return
             n += 1
 
 
@@ -199,10 +203,17 @@ async def _run_clients(
     minimal: bool,
     rate: float | None = None,
 ) -> float:
-    deadline = time.perf_counter() + seconds
+    """Read every unit's first ``ETag``, then run the clients for ``seconds``; the time taken."""
+    etags = await asyncio.gather(*(_prefetch(c, base) for c in clients))
     started = time.perf_counter()
+    deadline = started + seconds
     interval = len(clients) / rate if rate else None
-    await asyncio.gather(*(_work(c, base, run, deadline, minimal, interval) for c in clients))
+    await asyncio.gather(
+        *(
+            _work(c, tags, base, run, deadline, minimal, interval)
+            for c, tags in zip(clients, etags, strict=True)
+        )
+    )
     return time.perf_counter() - started
 
 
