@@ -41,6 +41,7 @@ from pathlib import Path
 from bench._harness import fresh_home, median, remove_home, run_sor, write_result
 from bench.lookup_bench import (
     WRK_SCRIPT,
+    add_load_arguments,
     descendants,
     find_tool,
     free_port,
@@ -115,14 +116,7 @@ def _log_rows(path: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--home", type=Path, default=None, help="reuse this SOR_HOME")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before each")
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2)
+    add_load_arguments(parser)
     parser.add_argument("--log-seconds", type=int, default=60)
     parser.add_argument("--log-connections", type=int, default=16)
     parser.add_argument("--seed", type=int, default=1)

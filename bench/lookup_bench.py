@@ -295,8 +295,8 @@ def run_wrk(
     raise SystemExit(f"wrk failed:\n{completed.stdout}\n{completed.stderr}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_load_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every wrk benchmark of the lookup service takes (register, runs, load)."""
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--home", type=Path, default=None, help="reuse this SOR_HOME")
     parser.add_argument("--runs", type=int, default=3)
@@ -305,6 +305,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_load_arguments(parser)
     parser.add_argument("--sample", type=int, default=20000, help="units served as files")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the register afterwards")

@@ -28,7 +28,7 @@ from opensor.lookup.accesslog import default_log_path
 from opensor.publication.store import default_store_root
 from opensor.register.access.gdpr import NotPersonalData, gdpr_report
 from opensor.register.access.models import AccessRequest, ApiClient
-from opensor.register.access.services import AccessError
+from opensor.register.access.services import AccessError, require_authority_to
 from opensor.register.accounts.actors import Actor
 from opensor.register.audit.models import AuditEvent
 from opensor.register.units.selectors import unit_history
@@ -49,13 +49,7 @@ __all__ = [
 
 def require_authority(actor: Actor) -> None:
     """Refuse (403) anyone but the national authority: the channel's data is the authority's."""
-    if not actor.is_authority:
-        raise AccessError(
-            "forbidden",
-            f"kun myndigheden kan se adgangsanmodninger, API-klienter og indsigtsrapporter; "
-            f"{actor.username} har rollerne {actor.roles_text or 'ingen'}",
-            403,
-        )
+    require_authority_to(actor, "se adgangsanmodninger, API-klienter og indsigtsrapporter")
 
 
 def access_requests(actor: Actor, status: str | None = None) -> QuerySet[AccessRequest]:

@@ -51,6 +51,7 @@ __all__ = [
     "publish_keys",
     "request_decide",
     "request_file",
+    "require_authority_to",
     "token_issue",
     "token_seconds",
 ]
@@ -85,11 +86,12 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _require_authority(actor: Actor) -> None:
+def require_authority_to(actor: Actor, what: str = "afgøre adgang og styre nøgler") -> None:
+    """Refuse (403) anyone but the national authority, saying what only it may ``what``."""
     if not actor.is_authority:
         raise AccessError(
             "forbidden",
-            f"kun myndigheden kan afgøre adgang og styre nøgler; {actor.username} har "
+            f"kun myndigheden kan {what}; {actor.username} har "
             f"rollerne {actor.roles_text or 'ingen'}",
             403,
         )
@@ -169,7 +171,7 @@ def request_decide(
     actor: Actor, request_id: int, *, approve: bool, reason: str
 ) -> tuple[AccessRequest, ApiClient | None, str | None]:
     """Approve (with a new client and its secret, shown once) or reject a pending request."""
-    _require_authority(actor)
+    require_authority_to(actor)
     if not reason.strip():
         raise AccessError("invalid_request", "en afgørelse skal begrundes", 422)
     try:
@@ -220,7 +222,7 @@ def _client(client_id: str) -> ApiClient:
 @transaction.atomic
 def client_rotate(actor: Actor, client_id: str) -> str:
     """A new secret for a client (the old one stops working at once); shown once."""
-    _require_authority(actor)
+    require_authority_to(actor)
     client = _client(client_id)
     if client.revoked_at is not None:
         raise AccessError("conflict", f"{client_id} er tilbagekaldt", 409)
@@ -234,7 +236,7 @@ def client_rotate(actor: Actor, client_id: str) -> str:
 
 def client_revoke(actor: Actor, client_id: str) -> ApiClient:
     """Revoke a client: no new tokens, and its live tokens refused once nodes re-read keys."""
-    _require_authority(actor)
+    require_authority_to(actor)
     with transaction.atomic():
         client = _client(client_id)
         if client.revoked_at is None:
@@ -253,7 +255,7 @@ def client_revoke(actor: Actor, client_id: str) -> ApiClient:
 
 def key_rotate(actor: Actor) -> SigningKey:
     """A new signing key; the previous ones are retired (verifying for a grace period)."""
-    _require_authority(actor)
+    require_authority_to(actor)
     with transaction.atomic():
         now = timezone.now()
         SigningKey.objects.filter(retired_at__isnull=True).update(retired_at=now)
