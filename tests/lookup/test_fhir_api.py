@@ -155,6 +155,22 @@ def test_a_read_returns_the_stored_bytes_with_an_etag(http: Http, db: sqlite3.Co
     assert location["managingOrganization"]["reference"] == f"Organization/{sor_id}"
 
 
+@pytest.mark.parametrize("resource_type", ["Organization", "Location"])
+def test_a_plain_read_answered_directly_equals_the_routed_one(
+    http: Http, db: sqlite3.Connection, resource_type: str
+) -> None:
+    """The direct answer of a plain read (no parameters) is the routed answer, byte for byte."""
+    sor_id = one(db, "SELECT sor_id FROM unit WHERE level = 'SI' ORDER BY sor_id LIMIT 1")
+    direct = http.get(f"/fhir/{resource_type}/{sor_id}")
+    routed = http.get(f"/fhir/{resource_type}/{sor_id}?_format=json")  # declined: routed
+    assert direct.status_code == routed.status_code == 200
+    assert direct.content == routed.content
+    for header in ("content-type", "content-length", "etag", "cache-control"):
+        assert direct.headers[header] == routed.headers[header], header
+    metrics = http.get("/metrics").text
+    assert 'route="/fhir/{path:path}",status="200"' in metrics
+
+
 def test_an_endpoint_is_read_by_gln(http: Http, db: sqlite3.Connection) -> None:
     gln = one(db, "SELECT gln FROM location_number ORDER BY gln LIMIT 1")
     endpoint = http.fhir(f"/fhir/Endpoint/{gln}?_format=json")

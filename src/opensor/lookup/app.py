@@ -26,6 +26,7 @@ from opensor.lookup.accesslog import AccessLog, default_log_path
 from opensor.lookup.common import API, Context
 from opensor.lookup.docs_page import docs_html
 from opensor.lookup.fhir import routes as fhir_routes
+from opensor.lookup.fhir.routes import read_fast_paths
 from opensor.lookup.middleware import FastPath, Metrics, RequestMiddleware
 from opensor.lookup.openapi import openapi_document
 from opensor.lookup.problems import EXCEPTION_HANDLERS
@@ -148,6 +149,8 @@ def create_app(
         access_log.close()
 
     routes, fast_paths = build_api(context, metrics, access_log)
+    for prefix, handler in read_fast_paths(provider).items():
+        fast_paths[prefix] = (handler, "/fhir/{path:path}")
     app = Starlette(
         # FHIR first (routes are tried in order), then the REST API, then the public pages.
         routes=[*_fhir_routes(provider), *routes, web_mount(context)],

@@ -24,10 +24,12 @@ __all__ = [
     "EMPTY_TYPES",
     "MAX_COUNT",
     "MAX_INCLUDED",
+    "READ_SQL",
     "Context",
     "read",
     "search",
     "searchset",
+    "version_of",
 ]
 
 DEFAULT_COUNT = 50
@@ -39,11 +41,12 @@ EMPTY_TYPES = ("HealthcareService", "OrganizationAffiliation", "Practitioner", "
 """mCSD resource types the register holds no data for: they answer empty Bundles."""
 
 _VERSION = re.compile(rb'"versionId":"([^"]+)"')
-_READ_SQL = {
+READ_SQL = {
     "Organization": "SELECT fhir_organization FROM unit WHERE sor_id = ?",
     "Location": "SELECT fhir_location, level FROM unit WHERE sor_id = ?",
     "Endpoint": "SELECT fhir_endpoint FROM location_number WHERE gln = ?",
 }
+"""The query reading a stored resource of each type by id (its first column: the bytes)."""
 
 _PAGING = frozenset({"_count", "_cursor", "_include", "_revinclude", "_format"})
 
@@ -82,7 +85,7 @@ def version_of(body: bytes) -> str | None:
 
 def read(context: Context, resource_type: str, resource_id: str) -> FhirResult:
     """The stored resource, with ``ETag: W/"versionId"``; 404 with an OperationOutcome."""
-    sql = _READ_SQL.get(resource_type)
+    sql = READ_SQL.get(resource_type)
     if sql is None:
         if resource_type in EMPTY_TYPES:
             raise FhirError.not_found(

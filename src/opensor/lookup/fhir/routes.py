@@ -17,15 +17,16 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Scope, Send
 
 from opensor.domain.codelists import CodeLists
 from opensor.lookup.fhir.capability import capability_statement
 from opensor.lookup.fhir.history import history
-from opensor.lookup.fhir.interactions import Context, read, search
+from opensor.lookup.fhir.interactions import READ_SQL, Context, read, search, version_of
 from opensor.lookup.fhir.results import FHIR_JSON, FhirError, FhirResult, dumps, reason_phrase
 from opensor.lookup.readmodel import NoPublication, ReadModel
 
-__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_ENTRIES", "dispatch_get", "routes"]
+__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_ENTRIES", "dispatch_get", "read_fast_paths", "routes"]
 
 MAX_BATCH_ENTRIES = 1000
 MAX_BATCH_BYTES = 1_048_576
@@ -181,6 +182,54 @@ def routes(model_provider: Callable[[], ReadModel]) -> list[BaseRoute]:
         Route("/", batch, methods=["POST"]),
         Route("/{path:path}", get, methods=["GET", "HEAD"]),
     ]
+
+
+_FAST_TYPES = ("Organization", "Location")
+"""Resource types whose plain read :func:`read_fast_paths` answers (ids are SOR-IDs)."""
+
+
+def read_fast_paths(
+    model_provider: Callable[[], ReadModel],
+) -> dict[str, Callable[[Scope, Send], Any]]:
+    """Handlers answering a plain ``GET /fhir/{type}/{id}`` hit without routing; by prefix.
+
+    A handler answers only a read with no query string and no ``If-None-Match`` of a resource
+    that exists, exactly as :func:`read` and the ``GET`` route would (same bytes, ``ETag``
+    and ``Cache-Control``), and declines (``False``) everything else, which then goes
+    through the routes as usual — so errors, 304s and parameters are answered in one place.
+    """
+    cache = _CACHE["read"].encode()
+
+    def handler(resource_type: str) -> Callable[[Scope, Send], Any]:
+        prefix_length = len(f"/fhir/{resource_type}/")
+        sql = READ_SQL[resource_type]
+
+        async def answer(scope: Scope, send: Send) -> bool:
+            text: str = scope["path"][prefix_length:]
+            if scope["query_string"] or not (text.isdigit() and text.isascii() and len(text) <= 18):
+                return False
+            if any(name == b"if-none-match" for name, _ in scope["headers"]):
+                return False
+            try:
+                model = model_provider()
+            except NoPublication:
+                return False
+            row = model.connection().execute(sql, (int(text),)).fetchone()
+            if row is None or row[0] is None:
+                return False
+            body = bytes(row[0])
+            headers = [(b"content-type", _MEDIA), (b"content-length", str(len(body)).encode())]
+            version = version_of(body)
+            if version is not None:
+                headers.append((b"etag", f'W/"{version}"'.encode()))
+            headers.append((b"cache-control", cache))
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return True
+
+        return answer
+
+    return {f"/fhir/{name}/": handler(name) for name in _FAST_TYPES}
 
 
 def _requests(body: bytes) -> list[Any]:
