@@ -158,6 +158,8 @@ class ReadModel:
         )
         self.list_table = "unit_summary" if _has_summary(connection) else "unit"
         """The table lists and searches read unit summaries from (see :data:`SUMMARY_TABLE`)."""
+        self.has_personal_split = _has_table(connection, "unit_personal")
+        """Whether personal-data units' whole documents are apart (``unit_personal``)."""
         self.has_facets = _has_table(connection, "unit_facet")
         """Whether the read model counts units by their filterable codes (``unit_facet``)."""
         self.has_filter_tokens = self.meta.get(FILTER_TOKENS_META) == "1"

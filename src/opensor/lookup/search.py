@@ -47,7 +47,7 @@ from opensor.lookup.problems import ApiError, bad_parameter
 from opensor.lookup.readmodel import ReadModel
 from opensor.lookup.responses import cache_control, etag_for, json_response, not_modified
 from opensor.lookup.settings import LookupSettings
-from opensor.publication.schema import FACET_COLUMNS, fold_danish
+from opensor.publication.schema import FACET_COLUMNS, FILTER_TOKEN_PREFIXES, fold_danish
 
 __all__ = [
     "SEARCH_PARAMETERS",
@@ -92,9 +92,6 @@ _MAX_WORDS = 8
 _MAX_Q = 200
 
 _MATCH_NAMES = ("code", "exact", "prefix", "words", "related")
-
-_TOKEN_PREFIXES = {"u.municipality_code": "m", "u.region_code": "r", "u.postcode": "p"}
-"""The filters ``unit_fts.codes`` holds tokens for (see ``publication.schema.filter_tokens``)."""
 
 
 def query_words(text: str) -> list[str]:
@@ -159,12 +156,14 @@ class SearchQuery:
         clause = f"{column} IN ({','.join('?' * len(values))})"
         self.where.append(clause)
         self.args += values
-        if column.removeprefix("u.") in FACET_COLUMNS:
+        name = column.removeprefix("u.")
+        if name in FACET_COLUMNS:
             self._facet_clauses.add(clause)
-        if column in _TOKEN_PREFIXES:
-            self.token_filters.append([f"{_TOKEN_PREFIXES[column]}{code}" for code in values])
+        if (prefix := FILTER_TOKEN_PREFIXES.get(name)) is not None:
+            self.token_filters.append([f"{prefix}{code}" for code in values])
             self._token_clauses.add(clause)
 
+    @property
     def token_only(self) -> bool:
         """Whether every condition is one the full-text index applies too (filter tokens)."""
         return all(clause in self._token_clauses for clause in self.where)
@@ -461,9 +460,7 @@ def _text(
     candidates, candidate_args = query.candidates(table, tokens=model.has_filter_tokens)
     where = " AND ".join([f"u.sor_id IN ({candidates})", *query.where])
     args = candidate_args + query.args
-    if not query.code_words and (
-        not query.where or (model.has_filter_tokens and query.token_only())
-    ):
+    if not query.code_words and (not query.where or (model.has_filter_tokens and query.token_only)):
         # Only name words (and filters the index applies too): every unit is in unit_fts once,
         # so counting the index's matches is counting the units.
         total = model.count("SELECT count(*) FROM unit_fts WHERE unit_fts MATCH ?", candidate_args)

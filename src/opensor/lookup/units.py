@@ -188,10 +188,8 @@ class UnitEndpoints:
         The publisher stores the public document (without the personal fields) in ``unit``
         and the whole one in ``unit_personal``, read only here for a caller with the scope.
         """
-        split = model.memo.get("unit_personal")
-        if split is None:
-            split = model.memo["unit_personal"] = _has_table(model, "unit_personal")
-        if not split:  # a read model from before the split: `unit.doc` is the whole document
+        if not model.has_personal_split:
+            # a read model from before the split: `unit.doc` is the whole document
             return self._personal(scope, tag, public, sor_id)
         if caller_of(scope).may(PERSONAL_DATA):
             row = model.connection().execute(_PERSONAL_DOC, (int(sor_id),)).fetchone()
@@ -469,16 +467,6 @@ class UnitEndpoints:
             "location_number": number_doc,
         }
         return json_response(scope, document, etag=etag, cache=self.cache)
-
-
-def _has_table(model: ReadModel, name: str) -> bool:
-    """Whether the read model has the table ``name``."""
-    row = (
-        model.connection()
-        .execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-        .fetchone()
-    )
-    return row is not None
 
 
 def _is_personal(document: dict[str, Any]) -> bool:

@@ -41,6 +41,7 @@ __all__ = [
     "DERIVED_SQL",
     "FACET_COLUMNS",
     "FILTER_TOKENS_META",
+    "FILTER_TOKEN_PREFIXES",
     "MANIFEST_NAME",
     "PRIVATE_FILES",
     "READ_MODEL_NAME",
@@ -287,6 +288,10 @@ FILTER_TOKENS_META = "search_filter_tokens"
 """The ``meta`` key saying that ``unit_fts.codes`` holds the filter tokens (value ``1``)."""
 
 
+FILTER_TOKEN_PREFIXES = {"municipality_code": "m", "region_code": "r", "postcode": "p"}
+"""The ``unit_summary`` columns whose codes ``unit_fts.codes`` holds as tokens, by prefix."""
+
+
 def filter_tokens(
     municipality_code: str | None, region_code: str | None, postcode: str | None
 ) -> list[str]:
@@ -296,8 +301,16 @@ def filter_tokens(
     filtered by these codes asks the full-text index for both at once, instead of checking
     every unit whose name matches.
     """
-    prefixed = (("m", municipality_code), ("r", region_code), ("p", postcode))
-    return [f"{prefix}{code}" for prefix, code in prefixed if code]
+    codes = {
+        "municipality_code": municipality_code,
+        "region_code": region_code,
+        "postcode": postcode,
+    }
+    return [
+        f"{prefix}{codes[column]}"
+        for column, prefix in FILTER_TOKEN_PREFIXES.items()
+        if codes[column]
+    ]
 
 
 DERIVED_SQL = (
