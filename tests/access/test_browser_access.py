@@ -5,10 +5,11 @@ register (``sor demo``), the authority's user (``sor user add``), the first sign
 (``sor access keys rotate``), ``sor publish`` and ``sor serve`` (the register under
 ``/manage/`` and the lookup service on one port). In Chromium a vendor files an access request
 (first with a CVR number that fails its check), the authority approves it and sees the
-client's secret once, then finds the client in the list. The vendor's system gets a token and
-reads a sole proprietorship through the lookup service; the authority's data subject report
-for that unit shows the read. On SQLite, or on PostgreSQL when ``SOR_TEST_DATABASE_URL`` names
-a server (see :mod:`tests.browser`); screenshots go to ``artifacts/screenshots/``.
+client's secret once, then finds the client in the list. The vendor's system gets a token,
+reads a sole proprietorship through the lookup service and downloads the complete SorTree
+file; the authority's data subject report for that unit shows the read and the download.
+On SQLite, or on PostgreSQL when ``SOR_TEST_DATABASE_URL`` names a server (see
+:mod:`tests.browser`); screenshots go to ``artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             yield {"base": base, "sor_id": sor_id}
 
 
-def protected_read(base: str, client_id: str, secret: str, sor_id: str) -> dict[str, Any]:
-    """What the vendor's system does: a token from the register, then a protected read."""
+def _token(base: str, client_id: str, secret: str) -> str:
+    """A token from the register's token endpoint (client credentials)."""
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     grant = urllib.request.Request(
         f"{base}/api/v1/register/oauth/token",
@@ -70,13 +71,33 @@ def protected_read(base: str, client_id: str, secret: str, sor_id: str) -> dict[
         headers={"Authorization": f"Basic {basic}"},
     )
     with urllib.request.urlopen(grant, timeout=10) as response:
-        token = json.loads(response.read())["access_token"]
+        return str(json.loads(response.read())["access_token"])
+
+
+def protected_read(base: str, client_id: str, secret: str, sor_id: str) -> dict[str, Any]:
+    """What the vendor's system does: a token from the register, then a protected read."""
+    token = _token(base, client_id, secret)
     read = urllib.request.Request(
         f"{base}/api/v1/units/{sor_id}", headers={"Authorization": f"Bearer {token}"}
     )
     with urllib.request.urlopen(read, timeout=10) as response:
         assert response.headers["Cache-Control"] == "private, no-store"
         return dict(json.loads(response.read()))
+
+
+def complete_file_download(base: str, client_id: str, secret: str) -> tuple[int, str]:
+    """The vendor's system downloads the complete SorTree file: (publication, path)."""
+    with urllib.request.urlopen(f"{base}/api/v1/publications/latest", timeout=10) as response:
+        number = int(json.loads(response.read())["number"])
+    path = f"/api/v1/publications/{number}/files/sortree-complete.xml"
+    token = _token(base, client_id, secret)
+    download = urllib.request.Request(f"{base}{path}", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(download, timeout=30) as response:
+        assert response.headers["Cache-Control"] == "private, no-store"
+        body = response.read()
+        assert len(body) == int(response.headers["Content-Length"]) > 0
+        assert b"InstitutionOwnerEntity" in body
+    return number, path
 
 
 def test_a_vendor_gets_access_and_the_report_shows_its_read(
@@ -130,6 +151,7 @@ def test_a_vendor_gets_access_and_the_report_shows_its_read(
     # The vendor's system reads the sole proprietorship through the protected channel.
     document = protected_read(base, client_id, secret, sor_id)
     assert "personal_data_redacted" not in document
+    number, complete_path = complete_file_download(base, client_id, secret)
 
     # The authority opens the data subject's report: the read is in it.
     page.click("#nav-gdpr")
@@ -140,6 +162,11 @@ def test_a_vendor_gets_access_and_the_report_shows_its_read(
     assert page.inner_text("#report-sor-id") == sor_id
     reads = page.inner_text(".protected-reads")
     assert client_id in reads and "Henvisninger fra vores lægesystem" in reads
+    downloads = page.inner_text("#complete-file-downloads")
+    assert "Hentning af den komplette SorTree-fil (alle enkeltmandsvirksomheder)" in downloads
+    assert client_id in downloads and complete_path in downloads
+    assert f"publikation {number}" in downloads
+    assert page.inner_text("#report-complete-downloads") == "1"
     json_url = page.get_attribute("link[rel=alternate]", "href")
     assert json_url == f"/manage/access/gdpr/{sor_id}.json"
     shot(page, "access-7-authority-report")
@@ -151,6 +178,8 @@ def test_a_vendor_gets_access_and_the_report_shows_its_read(
     report = json.loads(page.inner_text("body"))
     assert report["subject_sor_id"] == sor_id
     assert client_id in {e["client_id"] for u in report["units"] for e in u["protected_reads"]}
+    (download,) = report["complete_file_downloads"]["downloads"]
+    assert (download["client_id"], download["path"]) == (client_id, complete_path)
 
     # the only refused response was the form with the wrong CVR number (422)
     assert page.problems == [f"422 {base}/manage/access/apply/"], page.problems

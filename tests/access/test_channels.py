@@ -104,9 +104,18 @@ def test_the_vendor_flow_from_request_to_report(
     assert entries[0]["client_id"] == client_id
     assert entries[0]["purpose"] == "Henvisninger i vores journalsystem"
 
-    report = gdpr_report(int(sor_id))
+    # the complete SorTree file: one entry for the whole file, in the report of every unit in it
+    number = store.current().number  # type: ignore[union-attr]
+    complete = f"/api/v1/publications/{number}/files/sortree-complete.xml"
+    assert lookup.get(complete, headers=_bearer(token)).status_code == 200
+
+    report = gdpr_report(int(sor_id), store=store)
     reads = [e for unit in report["units"] for e in unit["protected_reads"]]
     assert {e["client_id"] for e in reads} == {client_id}
+    (download,) = report["complete_file_downloads"]["downloads"]
+    assert (download["client_id"], download["path"]) == (client_id, complete)
+    assert download["basis"] == "publication" and sor_id in download["units"]
+    assert download["purpose"] == "Henvisninger i vores journalsystem"
     assert report["units"][0]["versions"]
     assert "change request" in report["rectification"]["en"]
     assert client_id in report_html(report)

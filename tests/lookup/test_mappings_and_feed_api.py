@@ -9,6 +9,7 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
+from opensor.publication.exports import PERSONAL_DATA_FILES
 from opensor.publication.schema import PRIVATE_FILES
 
 API = "/api/v1"
@@ -177,7 +178,11 @@ def test_every_file_downloads_with_its_checksums(client: TestClient, demo_store,
         digest = base64.b64encode(bytes.fromhex(entry["sha256"])).decode()
         assert response.headers["repr-digest"] == f"sha-256=:{digest}:"
         assert response.headers["digest"] == f"SHA-256={digest}"
-        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        if entry["name"] in PERSONAL_DATA_FILES:
+            # the complete SorTree file: served without a protected channel, never cached
+            assert response.headers["cache-control"] == "private, no-store"
+        else:
+            assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert response.headers["content-type"].startswith(entry["media_type"])
         cached = client.get(url, headers={"if-none-match": response.headers["etag"]})
         assert cached.status_code == 304

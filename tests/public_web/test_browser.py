@@ -238,6 +238,11 @@ def test_the_map_degrades_to_the_list_when_tiles_are_unreachable(
 def test_downloads_page(site: dict[str, Any], page: Any) -> None:
     page.goto(site["base"] + "/downloads")
     assert page.locator("table.files tbody tr").count() >= 5
+    protected = page.locator("table.files tr.protected")  # the complete SorTree file
+    assert protected.count() == 1
+    assert "Kræver godkendt adgang" in protected.inner_text()
+    assert protected.locator("a[download]").count() == 0
+    assert protected.locator("a[href='/api/v1/docs#getPublicationFile']").count() == 1
     shot(page, "public-downloads")
     assert not page.problems, page.problems
 

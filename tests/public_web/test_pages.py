@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -198,21 +201,90 @@ def test_errors_are_pages_too(web: TestClient) -> None:
     assert unknown.status_code == 400 and "colour" in unknown.text
 
 
+def _file_row(html: str, name: str) -> str:
+    """The downloads table's row of file ``name``."""
+    row = re.search(rf'<tr[^>]*id="file-{re.escape(name)}".*?</tr>', html, re.S)
+    assert row is not None, name
+    return row.group(0)
+
+
 def test_downloads_list_the_manifest_files_and_explain_the_feed(
     web: TestClient, demo_store: PublicationStore
 ) -> None:
     publication = demo_store.current()
     assert publication is not None
     html = web.get("/downloads").text
+    protected = []
     for entry in publication.manifest["files"]:
         link = f"/api/v1/publications/{publication.number}/files/{entry['name']}"
         if entry["name"] == "readmodel.sqlite":  # holds personal data: never offered
             assert link not in html
             continue
-        assert link in html
-        assert entry["sha256"] in html
+        assert entry["sha256"] in _file_row(html, entry["name"])
+        if entry.get("requires_scope"):
+            protected.append(entry["name"])
+            continue
+        assert f'<a href="{link}" download>' in html
+    assert protected == ["sortree-complete.xml"]
     assert "/api/v1/changes?since=0" in html
     assert web.get("/downloads.json").content == web.get("/api/v1/publications/latest").content
+
+
+def test_a_file_that_needs_a_scope_is_marked_not_offered_to_anonymous_visitors(
+    web: TestClient, demo_store: PublicationStore
+) -> None:
+    publication = demo_store.current()
+    assert publication is not None
+    url = f"/api/v1/publications/{publication.number}/files/sortree-complete.xml"
+    html = web.get("/downloads").text
+    row = _file_row(html, "sortree-complete.xml")
+    assert 'class="protected"' in row and "Kræver godkendt adgang" in row
+    assert "personoplysninger om enkeltmandsvirksomheder" in row
+    assert "godkendt adgangsanmodning" in row and "<code>lookup:personal-data</code>" in row
+    assert f'href="{url}"' not in html  # no link that answers an anonymous visitor 401
+    assert f"<code>GET {url}</code>" in row  # what a system with a token fetches
+    assert '<a href="/api/v1/docs#getPublicationFile">Se API-dokumentationen</a>' in row
+    assert 'id="getPublicationFile"' in web.get("/api/v1/docs").text  # the link's target
+
+    # the public file says what it leaves out, from its manifest entry
+    files = {entry["name"]: entry for entry in publication.manifest["files"]}
+    withheld = files["sortree.xml"]["withheld"]
+    assert withheld["units"] > 0
+    assert f"Udelader {withheld['owners']} ejere" in _file_row(html, "sortree.xml")
+    assert "sortree-complete.xml" in _file_row(html, "sortree.xml")
+
+    english = web.get("/downloads", params={"lang": "en"}).text
+    row = _file_row(english, "sortree-complete.xml")
+    assert "Requires approved access" in row and "approved access request" in row
+    assert "See the API documentation" in row
+
+    # the JSON twin is the manifest: the same flag, machine-readable
+    twin = {entry["name"]: entry for entry in web.get("/downloads.json").json()["files"]}
+    assert twin["sortree-complete.xml"]["requires_scope"] == "lookup:personal-data"
+    assert twin["sortree-complete.xml"]["personal_data"] is True
+    assert "requires_scope" not in twin["sortree.xml"]
+
+
+def test_the_mark_follows_the_manifest_not_the_file_name(
+    demo_store: PublicationStore, tmp_path: Path
+) -> None:
+    root = tmp_path / "publications"
+    shutil.copytree(demo_store.root, root, symlinks=True)
+    publication = PublicationStore(root).current()
+    assert publication is not None
+    manifest_path = publication.path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        if entry["name"] == "units.json":
+            entry["requires_scope"] = "lookup:history"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    app = create_app(PublicationStore(root), settings=LookupSettings(check_interval=0.0))
+    with TestClient(app) as http:
+        html = http.get("/downloads").text
+    row = _file_row(html, "units.json")
+    assert "Kræver godkendt adgang" in row and "<code>lookup:history</code>" in row
+    assert "personoplysninger" not in row  # the manifest does not say it holds personal data
+    assert f'href="/api/v1/publications/{publication.number}/files/units.json"' not in html
 
 
 def test_the_map_is_a_list_first_and_loads_nothing_from_elsewhere(web: TestClient) -> None:

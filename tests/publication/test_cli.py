@@ -77,15 +77,28 @@ def test_publish_builds_a_publication_and_says_what_it_holds(home):
 def test_sortree_written_aside_equals_sortree_exported_directly(home, tmp_path):
     store = PublicationStore(home / "publications")
     publication = store.current() or store.get(1)
-    direct = tmp_path / "direct.xml"
-    sor(home, "export", "sortree", "--out", str(direct), "--as-of", "2025-06-01", "--public")
-    written = publication.file_path("sortree.xml").read_text(encoding="utf-8")
-    exported = direct.read_text(encoding="utf-8")
+    direct, complete = tmp_path / "direct.xml", tmp_path / "complete.xml"
+    exported = sor(
+        home, "export", "sortree", "--out", str(direct), "--as-of", "2025-06-01", "--public"
+    )
+    sor(home, "export", "sortree", "--out", str(complete), "--as-of", "2025-06-01")
 
-    def body(text: str) -> str:  # the header carries the time of writing
+    def body(path: Path) -> str:  # the header carries the time of writing
+        text = path.read_text(encoding="utf-8")
         return text[text.index("<InstitutionOwnerEntity") :]
 
-    assert body(written) == body(exported)
+    assert body(publication.file_path("sortree.xml")) == body(direct)
+    assert body(publication.file_path("sortree-complete.xml")) == body(complete)
+    # the export says what the publication's manifest records: the owners withheld
+    withheld = {e["name"]: e for e in publication.manifest["files"]}["sortree.xml"]["withheld"]
+    assert withheld["owners"] > 0
+    said = " ".join(exported.stderr.split())
+    assert (
+        f"withheld {withheld['owners']} owners marked as personal data (SorTree requires their "
+        f"telephone number, a personal field) and every unit below them, {withheld['units']} "
+        "units in all; the owners' SOR-IDs: "
+    ) in said
+    assert f"{withheld['units']} units withheld" in said
 
 
 def test_publishing_again_adds_no_events_and_the_list_marks_the_current_one(home):

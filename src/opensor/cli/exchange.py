@@ -99,7 +99,10 @@ def export_group() -> None:
 @click.option(
     "--public",
     is_flag=True,
-    help="Leave out the personal fields of sole proprietorships, as the published file does.",
+    help=(
+        "Leave out the personal fields of sole proprietorships, and owners that SorTree cannot "
+        "write without one, as the published sortree.xml does."
+    ),
 )
 def export_sortree(out: Path, as_of: date | None, public: bool) -> None:
     """Write the register as of a date as SorTree XML 1.0.0."""
@@ -119,10 +122,22 @@ def export_sortree(out: Path, as_of: date | None, public: bool) -> None:
         err_console.print(str(finding), highlight=False, markup=False)
     if len(result.findings) > _MAX_SHOWN:
         err_console.print(f"… and {len(result.findings) - _MAX_SHOWN} more")
+    owners = result.withheld_owners
+    if owners:
+        shown = ", ".join(str(sor_id) for sor_id in owners[:_MAX_SHOWN])
+        more = f" … and {len(owners) - _MAX_SHOWN} more" if len(owners) > _MAX_SHOWN else ""
+        err_console.print(
+            f"withheld {len(owners)} owners marked as personal data (SorTree requires their "
+            f"telephone number, a personal field) and every unit below them, "
+            f"{len(result.withheld_units)} units in all; the owners' SOR-IDs: {shown}{more}",
+            highlight=False,
+            markup=False,
+        )
     err_console.print(
         f"exported {result.units} units and {result.location_numbers} location numbers as of "
         f"{day} to {out} in {time.perf_counter() - started:.1f} s"
         + (f"; {len(result.findings)} units not placed" if result.findings else "")
+        + (f"; {len(result.withheld_units)} units withheld" if result.withheld_units else "")
     )
 
 

@@ -70,12 +70,12 @@ def build_api(
 ) -> tuple[list[BaseRoute], dict[str, tuple[FastPath, str]]]:
     """The REST API's routes and the fast paths for :class:`RequestMiddleware`.
 
-    ``access_log`` records the protected reads of personal-data units.
+    ``access_log`` records the protected reads of personal-data units (and files).
     """
     units = UnitEndpoints(context, access_log)
     search = SearchEndpoint(context)
     routing = RoutingEndpoint(context)
-    publications = PublicationEndpoints(context, metrics)
+    publications = PublicationEndpoints(context, metrics, access_log)
     spec = openapi_document()
     fast_paths: dict[str, tuple[FastPath, str]] = {
         UNITS_PREFIX: (units.unit_fast, f"{API}/units/{{sorId}}")

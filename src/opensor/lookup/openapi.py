@@ -129,6 +129,14 @@ def _problem(description: str) -> dict[str, Any]:
 
 _304 = {"description": "Not modified (If-None-Match matched the ETag)."}
 _400 = ("400", _problem("A parameter is malformed or unknown; the problem names it."))
+_401 = (
+    "401",
+    _problem("A file with personal fields (sortree-complete.xml) asked for without a token."),
+)
+_403 = (
+    "403",
+    _problem("A file with personal fields asked for with a token lacking lookup:personal-data."),
+)
 _404 = ("404", _problem("No such unit, code, publication or file."))
 _410 = ("410", _problem("The cursor's publication is no longer kept."))
 _503 = ("503", _problem("No publication has been made yet."))
@@ -300,7 +308,12 @@ def _paths() -> dict[str, Any]:
         "/api/v1/publications/{number}/files/{name}": _get(
             "Download a publication file",
             "The file as published, with Content-Length, ETag (its SHA-256), Repr-Digest and "
-            "Digest headers; Range requests are honoured; Cache-Control immutable.",
+            "Digest headers; Range requests are honoured; Cache-Control immutable. Files: "
+            "sortree.xml (SorTree XML 1.0.0, public: owners marked as personal data are "
+            "withheld with their units, counted in the manifest's `withheld`), "
+            "sortree-complete.xml (every unit and field: needs a token with the scope "
+            "lookup:personal-data, answered Cache-Control: private, no-store), sor-csv.zip, "
+            "fhir-organization.ndjson, fhir-location.ndjson, fhir-endpoint.ndjson, units.json.",
             [
                 _param("number", "path", "Publication number.", {"type": "integer", "minimum": 1}),
                 _param("name", "path", "File name as listed in the manifest.", STR),
@@ -310,6 +323,7 @@ def _paths() -> dict[str, Any]:
                 "content": {"application/octet-stream": {"schema": {"type": "string"}}},
             },
             tag="publications",
+            errors=(_400, _401, _403, _404, _503),
             op="getPublicationFile",
         ),
         "/api/v1/openapi.json": _get(

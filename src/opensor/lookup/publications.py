@@ -4,6 +4,12 @@ Publication files are served as they lie in the store, with ``Content-Length``, 
 that is their SHA-256, ``Repr-Digest`` (RFC 9530) and the older ``Digest`` header, range
 requests (Starlette's :class:`~starlette.responses.FileResponse`) and ``Cache-Control:
 immutable`` (a publication never changes).
+
+A file that holds personal fields (``sortree-complete.xml``,
+:data:`~opensor.publication.exports.PERSONAL_DATA_FILES`) is served only to a caller with the
+scope ``lookup:personal-data`` (``401`` without a token, ``403`` with a token lacking it, as
+the history guard answers), with ``Cache-Control: private, no-store``; each download by a
+client is recorded in the access log as one read of unit ``*`` (every unit of the file).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from opensor.lookup.access import PERSONAL_DATA, Caller, caller_of
+from opensor.lookup.accesslog import AccessLog
 from opensor.lookup.common import API, Context
 from opensor.lookup.middleware import Metrics
 from opensor.lookup.params import parse_int, query_params
@@ -30,13 +38,19 @@ from opensor.lookup.responses import (
     json_response,
     not_modified,
 )
+from opensor.publication.exports import PERSONAL_DATA_FILES
 from opensor.publication.schema import MANIFEST_NAME, PRIVATE_FILES
 
-__all__ = ["PublicationEndpoints", "publication_age"]
+__all__ = ["ALL_PERSONAL_UNITS", "PublicationEndpoints", "publication_age"]
 
 _CHANGES = frozenset({"since", "limit"})
 _NONE: frozenset[str] = frozenset()
 _NO_STORE = [(b"cache-control", b"no-store")]
+_PRIVATE = "private, no-store"
+
+ALL_PERSONAL_UNITS = "*"
+"""The unit an access-log entry names for a download of a file holding personal fields: every
+unit marked as personal data in that file (the entry's ``path`` names the publication and file)."""
 
 
 def publication_age(model: ReadModel) -> float | None:
@@ -56,9 +70,12 @@ def publication_age(model: ReadModel) -> float | None:
 class PublicationEndpoints:
     """Change feed, publications, downloads, health and metrics."""
 
-    def __init__(self, context: Context, metrics: Metrics) -> None:
+    def __init__(
+        self, context: Context, metrics: Metrics, access_log: AccessLog | None = None
+    ) -> None:
         self.context = context
         self.metrics = metrics
+        self.access_log = access_log
         settings = context.settings
         self.cache_latest = cache_control(settings.max_age_latest)
         self.cache_files = cache_control(settings.max_age_files, immutable=True)
@@ -219,6 +236,13 @@ class PublicationEndpoints:
             "digest": f"SHA-256={digest}",
             "x-content-sha256": sha256,
         }
+        caller: Caller | None = None
+        if name in PERSONAL_DATA_FILES:
+            caller = caller_of(scope)
+            if not caller.may(PERSONAL_DATA):
+                return _refused(caller, name)
+            headers["cache-control"] = _PRIVATE
+            headers["vary"] = "authorization"
         if not_modified(scope, etag.encode()):
             return StoredResponse(b"", [(k.encode(), v.encode()) for k, v in headers.items()], 304)
         path = model.publication.file_path(name)
@@ -231,6 +255,15 @@ class PublicationEndpoints:
                 file=name,
             )
         del size
+        if (
+            caller is not None
+            and caller.client_id is not None
+            and self.access_log is not None
+            and scope["method"] == "GET"
+        ):
+            self.access_log.append(
+                caller.client_id, ALL_PERSONAL_UNITS, caller.purpose, scope["path"]
+            )
         return FileResponse(path, headers=headers, media_type=media_type, filename=name)
 
     # -- operations -------------------------------------------------------------------------
@@ -276,3 +309,29 @@ class PublicationEndpoints:
                 )
         text = self.metrics.render(gauges)
         return StoredResponse(text.encode(), _NO_STORE, media_type=b"text/plain; version=0.0.4")
+
+
+def _refused(caller: Caller, name: str) -> Response:
+    """``401``/``403`` for a file with personal fields, as the history guard answers them."""
+    wanted = f'scope="{PERSONAL_DATA}"'
+    if caller.client_id is None:
+        status, title = 401, "Unauthorized"
+        detail = (
+            f"{name} holds the personal fields of sole proprietorships: it needs a token with "
+            f"the scope '{PERSONAL_DATA}' from the protected channel; sortree.xml is the public "
+            "SorTree file"
+        )
+        challenge = f'Bearer realm="opensor", {wanted}'
+    else:
+        status, title = 403, "Forbidden"
+        detail = (
+            f"the client's token lacks the scope '{PERSONAL_DATA}' needed for {name}, which "
+            "holds the personal fields of sole proprietorships"
+        )
+        challenge = f'Bearer realm="opensor", error="insufficient_scope", {wanted}'
+    body = dump_json({"type": "about:blank", "title": title, "status": status, "detail": detail})
+    headers = [
+        (b"cache-control", b"no-store"),
+        (b"www-authenticate", challenge.encode()),
+    ]
+    return StoredResponse(body, headers, status, media_type=b"application/problem+json")

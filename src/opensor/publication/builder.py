@@ -8,7 +8,8 @@ One call reads the register in one consistent snapshot and writes a new, numbere
    the publication date with its document, FHIR resources and search entries
    (:mod:`opensor.publication.units`, :mod:`opensor.publication.numbers`), then the change
    feed (:mod:`opensor.publication.feed`);
-3. write the export files from the read model, and SorTree XML with the register's exporter;
+3. write the export files from the read model, and SorTree XML with the register's exporter
+   (the public ``sortree.xml`` and ``sortree-complete.xml``, in one pass);
 4. record the files in the read model, index, analyse, compact and fsync it; write the
    manifest; rename the directory to ``NNNNNN`` and fsync the store; point ``current`` at it;
    prune old publications.
@@ -30,7 +31,13 @@ from zoneinfo import ZoneInfo
 from django.db import close_old_connections, connection
 
 from opensor.publication.common import BuildCounts, Progress
-from opensor.publication.exports import describe_file, write_exports
+from opensor.publication.exports import (
+    SORTREE_COMPLETE,
+    SORTREE_PUBLIC,
+    SortreeOutcome,
+    describe_file,
+    write_exports,
+)
 from opensor.publication.feed import FeedResult, append_feed
 from opensor.publication.manifest import build_manifest, write_manifest
 from opensor.publication.numbers import write_location_numbers
@@ -65,26 +72,44 @@ def today() -> date:
     return datetime.now(PUBLICATION_TIME_ZONE).date()
 
 
-def _sortree(path: Path, as_of: date, created_at: datetime) -> bool:
+def _sortree(path: Path, complete_path: Path, as_of: date, created_at: datetime) -> SortreeOutcome:
     from opensor.register.units.exporting import ExportEmpty, sortree_export
 
     try:
-        sortree_export(path=path, as_of=as_of, created_at=created_at, public=True)
+        result = sortree_export(
+            path=path,
+            as_of=as_of,
+            created_at=created_at,
+            public=True,
+            complete_path=complete_path,
+        )
     except ExportEmpty as error:
-        logger.warning("sortree.xml not written: %s", error)
-        return False
+        return SortreeOutcome(False, detail=str(error))
     fsync_file(path)
-    return True
+    fsync_file(complete_path)
+    return SortreeOutcome(True, len(result.withheld_owners), len(result.withheld_units))
 
 
-def _sortree_result(job: SortreeJob | None, path: Path, as_of: date, created_at: datetime) -> bool:
-    """Collect SorTree from the child process, or write it here (see :mod:`.parallel`)."""
-    if job is not None:
-        written = job.result()
-        if written is not None:
-            return written
-        logger.info("the register changed while SorTree was written aside; writing it again")
-    return _sortree(path, as_of, created_at)
+def _sortree_result(
+    job: SortreeJob | None, path: Path, complete_path: Path, as_of: date, created_at: datetime
+) -> SortreeOutcome:
+    """Collect both SorTree files from the child process, or write them here (:mod:`.parallel`)."""
+    outcome = job.result() if job is not None else None
+    if outcome is None:
+        if job is not None:
+            logger.info("the register changed while SorTree was written aside; writing it again")
+        outcome = _sortree(path, complete_path, as_of, created_at)
+    if not outcome.written:
+        logger.warning("%s and %s not written: %s", path.name, complete_path.name, outcome.detail)
+    elif outcome.withheld_owners:
+        logger.info(
+            "%s withholds %d owners marked as personal data and %d units in all (they are in %s)",
+            path.name,
+            outcome.withheld_owners,
+            outcome.withheld_units,
+            complete_path.name,
+        )
+    return outcome
 
 
 def _feed_summary(feed: FeedResult) -> dict[str, object]:
@@ -163,7 +188,8 @@ def _build(
             codes = code_lists()
             change_set = latest_change_set_id()
             job = start_sortree(
-                building / "sortree.xml",
+                building / SORTREE_PUBLIC,
+                building / SORTREE_COMPLETE,
                 as_of=as_of,
                 created_at=created,
                 change_set=change_set,
@@ -205,10 +231,12 @@ def _build(
                 as_of=as_of,
                 created_at=created,
                 codes=codes,
-                sortree=lambda path, day, moment: _sortree_result(job, path, day, moment),
+                sortree=lambda path, complete, day, moment: _sortree_result(
+                    job, path, complete, day, moment
+                ),
                 progress=(lambda name: progress(name, 0, 1)) if progress is not None else None,
             )
-        entries = [describe_file(path) for path in written]
+        entries = [describe_file(file.path, file.notes) for file in written]
         writer.add_many("file", [(e.name, e.media_type, e.size, e.sha256) for e in entries])
         writer.set_meta(
             {

@@ -1,7 +1,9 @@
 """SorTree XML written by a second process while the read model is being built.
 
 The SorTree export reads the register, not the read model, so it can run beside the rest of the
-build on another core. It must read the *same* snapshot of the register:
+build on another core. It writes both SorTree files of a publication, the public
+``sortree.xml`` and ``sortree-complete.xml``, in one pass, and reports how many owners and units
+the public one withholds. It must read the *same* snapshot of the register:
 
 * on PostgreSQL the parent exports its snapshot (``pg_export_snapshot()``) and the child
   imports it (``SET TRANSACTION SNAPSHOT``): both read exactly the same data;
@@ -33,6 +35,8 @@ from typing import IO, Any
 
 from django.db import connection
 
+from opensor.publication.exports import SortreeOutcome
+
 __all__ = ["SortreeJob", "start_sortree"]
 
 logger = logging.getLogger(__name__)
@@ -51,9 +55,10 @@ class SortreeJob:
 
     process: subprocess.Popen[bytes]
     path: Path
+    complete_path: Path
 
-    def result(self) -> bool | None:
-        """Wait for the child: ``True`` written, ``False`` nothing to write, ``None`` redo here.
+    def result(self) -> SortreeOutcome | None:
+        """Wait for the child: what it wrote (or that there was nothing), ``None``: redo here.
 
         Raises ``RuntimeError`` with the child's report when the export failed.
         """
@@ -65,9 +70,11 @@ class SortreeJob:
             message = {"outcome": "gone"}
         outcome = message.get("outcome")
         if outcome == "written":
-            return True
+            return SortreeOutcome(
+                True, int(message["withheld_owners"]), int(message["withheld_units"])
+            )
         if outcome == "empty":
-            return False
+            return SortreeOutcome(False, detail=str(message.get("detail", "")))
         if outcome == "error":
             raise RuntimeError(f"SorTree export failed in the child process:\n{message['detail']}")
         if outcome != "stale":
@@ -78,6 +85,7 @@ class SortreeJob:
                 errors.decode(errors="replace").strip()[-2000:] or "(none)",
             )
         self.path.unlink(missing_ok=True)
+        self.complete_path.unlink(missing_ok=True)
         return None
 
     def stop(self) -> None:
@@ -88,9 +96,17 @@ class SortreeJob:
 
 
 def start_sortree(
-    path: Path, *, as_of: date, created_at: datetime, change_set: int | None, snapshot: bool
+    path: Path,
+    complete_path: Path,
+    *,
+    as_of: date,
+    created_at: datetime,
+    change_set: int | None,
+    snapshot: bool,
 ) -> SortreeJob | None:
-    """Start writing SorTree in a child process, or ``None`` when it must run in this one.
+    """Start writing both SorTree files in a child process, or ``None`` to write them here.
+
+    ``path`` gets the public file, ``complete_path`` the complete one.
 
     Call inside :func:`opensor.publication.source.register_snapshot`; ``snapshot`` tells
     whether that opened the transaction itself (it did not inside an enclosing one).
@@ -107,6 +123,7 @@ def start_sortree(
         "snapshot": exported,
         "change_set": change_set,
         "path": str(path),
+        "complete_path": str(complete_path),
         "as_of": as_of.isoformat(),
         "created_at": created_at.isoformat(),
     }
@@ -119,7 +136,7 @@ def start_sortree(
         stderr=subprocess.PIPE,
         env=environment,
     )
-    return SortreeJob(process, path)
+    return SortreeJob(process, path, complete_path)
 
 
 def _exit_with_parent() -> None:
@@ -147,24 +164,31 @@ def _child(job: dict[str, Any], out: IO[str]) -> None:
     from opensor.publication.store import fsync_file
     from opensor.register.units.exporting import ExportEmpty, sortree_export
 
-    path = Path(job["path"])
+    path, complete_path = Path(job["path"]), Path(job["complete_path"])
     try:
         with register_snapshot(exported=job["snapshot"]):
             if job["snapshot"] is None and latest_change_set_id() != job["change_set"]:
                 out.write(json.dumps({"outcome": "stale"}) + "\n")
                 return
             try:
-                sortree_export(
+                result = sortree_export(
                     path=path,
                     as_of=date.fromisoformat(job["as_of"]),
                     created_at=datetime.fromisoformat(job["created_at"]),
                     public=True,
+                    complete_path=complete_path,
                 )
-            except ExportEmpty:
-                out.write(json.dumps({"outcome": "empty"}) + "\n")
+            except ExportEmpty as error:
+                out.write(json.dumps({"outcome": "empty", "detail": str(error)}) + "\n")
                 return
         fsync_file(path)
-        out.write(json.dumps({"outcome": "written"}) + "\n")
+        fsync_file(complete_path)
+        written = {
+            "outcome": "written",
+            "withheld_owners": len(result.withheld_owners),
+            "withheld_units": len(result.withheld_units),
+        }
+        out.write(json.dumps(written) + "\n")
     except Exception:
         out.write(json.dumps({"outcome": "error", "detail": traceback.format_exc()}) + "\n")
 

@@ -1,7 +1,8 @@
 """Streaming writer of SorTree XML 1.0.0 files.
 
 :func:`write_sortree` writes units given in depth-first pre-order with ``lxml.etree.xmlfile``,
-one element at a time, so memory stays flat however many units there are. The nesting
+one element at a time, so memory stays flat however many units there are (:mod:`.pair`
+writes one such stream as two files in the same pass). The nesting
 (``InstitutionOwnerEntity`` → ``HealthInstitutionEntity`` → ``OrganizationalUnitEntity`` …) is
 derived from ``parent_sor_id`` with a stack. The elements are emitted from the same content-model
 table the reader validates with, and every value is checked against its simple type before it is
@@ -149,19 +150,30 @@ def _write(
     snapshot_date: date,
 ) -> int:
     with etree.xmlfile(stream, encoding="UTF-8", buffered=True) as xf:
-        xf.write_declaration()
-        # The envelope and entity elements are entered and left by hand: on an error they are
-        # left open, so that what was written is not well-formed XML and cannot be mistaken
-        # for a complete file (lxml then closes the output without ending them).
-        root = xf.element(s.SORTREE, nsmap=dict(s.NSMAP))
-        root.__enter__()
-        writer = _Writer(xf)
-        writer.leaf(1, "CreatedAtTime", created_at.isoformat(), s.parse_datetime)
-        writer.leaf(1, "SnapshotDate", snapshot_date.isoformat(), s.parse_date)
+        writer, root = begin_envelope(xf, created_at, snapshot_date)
         count = writer.units(items)
-        xf.write("\n")
-        root.__exit__(None, None, None)
+        end_envelope(xf, root)
     return count
+
+
+def begin_envelope(xf: Any, created_at: datetime, snapshot_date: date) -> tuple[UnitWriter, Any]:
+    """Write the declaration and the envelope's head; the writer for the units and the root."""
+    xf.write_declaration()
+    # The envelope and entity elements are entered and left by hand: on an error they are
+    # left open, so that what was written is not well-formed XML and cannot be mistaken
+    # for a complete file (lxml then closes the output without ending them).
+    root = xf.element(s.SORTREE, nsmap=dict(s.NSMAP))
+    root.__enter__()
+    writer = UnitWriter(xf)
+    writer.leaf(1, "CreatedAtTime", created_at.isoformat(), s.parse_datetime)
+    writer.leaf(1, "SnapshotDate", snapshot_date.isoformat(), s.parse_date)
+    return writer, root
+
+
+def end_envelope(xf: Any, root: Any) -> None:
+    """Close the envelope :func:`begin_envelope` opened."""
+    xf.write("\n")
+    root.__exit__(None, None, None)
 
 
 class _Open:
@@ -175,10 +187,15 @@ class _Open:
         self.context = context
 
 
-class _Writer:
+class UnitWriter:
+    """Writes units into one open ``xmlfile``, keeping the entities still open on a stack."""
+
     def __init__(self, xf: Any) -> None:
         self._xf = xf
         self._sor_id: int | None = None
+        self._path: list[_Open] = []
+        self._seen: set[int] = set()
+        self.count = 0
 
     def leaf(self, depth: int, name: str, text: str, parse: Any) -> None:
         try:
@@ -190,91 +207,105 @@ class _Writer:
             self._xf.write(text)
 
     def units(self, items: Iterable[tuple[UnitRecord, LocationNumberRecord | None]]) -> int:
-        xf = self._xf
-        path: list[_Open] = []
-        seen: set[int] = set()
-        count = 0
+        """Write every item; the number of units written."""
         for unit, location_number in items:
-            sor_id = unit.sor_id
-            self._sor_id = sor_id
-            level = unit.level
-            if sor_id in seen:
-                raise self._error("the unit occurs twice", "sor_id")
-            if level is Level.OWNER:
-                if unit.parent_sor_id is not None:
-                    raise self._error(
-                        "an owner (IE) has no parent in SorTree, but parent_sor_id is "
-                        f"{unit.parent_sor_id}",
-                        "parent_sor_id",
-                    )
-                self._close(path, 0)
-            else:
-                parent = unit.parent_sor_id
-                if parent is None:
-                    raise self._error(
-                        f"{_a(level)} needs a parent_sor_id",
-                        "parent_sor_id",
-                    )
-                depth = len(path)
-                while depth and path[depth - 1].sor_id != parent:
-                    depth -= 1
-                if not depth:
-                    if parent in seen:
-                        why = (
-                            f"its parent {parent} was written earlier but other units came in "
-                            "between; items must be in depth-first pre-order (all of a unit's "
-                            "descendants before its next sibling)"
-                        )
-                    else:
-                        why = (
-                            f"its parent {parent} has not been written before it; items must "
-                            "be in depth-first pre-order (every unit after its parent)"
-                        )
-                    raise self._error(why, "parent_sor_id")
-                parent_level = path[depth - 1].level
-                if parent_level not in level.allowed_parent_levels:
-                    raise self._error(
-                        f"{_a(level)} cannot sit under {_a(parent_level)} in SorTree",
-                        "parent_sor_id",
-                    )
-                self._close(path, depth)
-            if len(path) >= _MAX_OPEN:
+            self.place(unit)
+            self.write(unit, self.values(unit, location_number))
+        return self.finish()
+
+    def place(self, unit: UnitRecord) -> None:
+        """Check where ``unit`` goes in the tree and close the entities it does not sit in."""
+        sor_id = unit.sor_id
+        self._sor_id = sor_id
+        level = unit.level
+        path = self._path
+        if sor_id in self._seen:
+            raise self._error("the unit occurs twice", "sor_id")
+        if level is Level.OWNER:
+            if unit.parent_sor_id is not None:
                 raise self._error(
-                    f"the unit would be the {len(path) - 1}th nested OE; XML parsers refuse "
-                    f"documents nested deeper than 256 elements (libxml2 without huge_tree), "
-                    f"which allows at most {_MAX_OPEN - 2} nested OEs",
+                    "an owner (IE) has no parent in SorTree, but parent_sor_id is "
+                    f"{unit.parent_sor_id}",
                     "parent_sor_id",
                 )
-            values = self._values(unit, location_number)
-            wrapper, model = _UNIT_ELEMENT[level]
-            depth = len(path) + 1
-            xf.write(_indent(depth))
-            context = xf.element(wrapper)
-            context.__enter__()
-            path.append(_Open(sor_id, level, context))
-            xf.write(_indent(depth + 1))
-            with xf.element(f"{{{s.NS}}}{model.name}"):
-                self._emit(model, values, depth + 2, "")
-                xf.write(_indent(depth + 1))
-            seen.add(sor_id)
-            count += 1
-        self._sor_id = None
-        if not count:
-            raise SorTreeWriteError(
-                "a SorTree file needs at least one owner (InstitutionOwnerEntity)"
+            self._close(0)
+        else:
+            parent = unit.parent_sor_id
+            if parent is None:
+                raise self._error(
+                    f"{_a(level)} needs a parent_sor_id",
+                    "parent_sor_id",
+                )
+            depth = len(path)
+            while depth and path[depth - 1].sor_id != parent:
+                depth -= 1
+            if not depth:
+                if parent in self._seen:
+                    why = (
+                        f"its parent {parent} was written earlier but other units came in "
+                        "between; items must be in depth-first pre-order (all of a unit's "
+                        "descendants before its next sibling)"
+                    )
+                else:
+                    why = (
+                        f"its parent {parent} has not been written before it; items must "
+                        "be in depth-first pre-order (every unit after its parent)"
+                    )
+                raise self._error(why, "parent_sor_id")
+            parent_level = path[depth - 1].level
+            if parent_level not in level.allowed_parent_levels:
+                raise self._error(
+                    f"{_a(level)} cannot sit under {_a(parent_level)} in SorTree",
+                    "parent_sor_id",
+                )
+            self._close(depth)
+        if len(path) >= _MAX_OPEN:
+            raise self._error(
+                f"the unit would be the {len(path) - 1}th nested OE; XML parsers refuse "
+                f"documents nested deeper than 256 elements (libxml2 without huge_tree), "
+                f"which allows at most {_MAX_OPEN - 2} nested OEs",
+                "parent_sor_id",
             )
-        self._close(path, 0)
-        return count
 
-    def _close(self, path: list[_Open], depth: int) -> None:
+    def write(self, unit: UnitRecord, values: list[Any]) -> None:
+        """Write ``unit``, just placed, from its :meth:`values`; it stays open for children."""
+        self._sor_id = unit.sor_id
         xf = self._xf
+        wrapper, model = _UNIT_ELEMENT[unit.level]
+        depth = len(self._path) + 1
+        xf.write(_indent(depth))
+        context = xf.element(wrapper)
+        context.__enter__()
+        self._path.append(_Open(unit.sor_id, unit.level, context))
+        xf.write(_indent(depth + 1))
+        with xf.element(f"{{{s.NS}}}{model.name}"):
+            self._emit(model, values, depth + 2, "")
+            xf.write(_indent(depth + 1))
+        self._seen.add(unit.sor_id)
+        self.count += 1
+        self._sor_id = None
+
+    def finish(self, output: str = "") -> int:
+        """Close every open entity; the number of units written (at least one owner)."""
+        if not self.count:
+            raise SorTreeWriteError(
+                f"a SorTree file needs at least one owner (InstitutionOwnerEntity){output}"
+            )
+        self._close(0)
+        return self.count
+
+    def _close(self, depth: int) -> None:
+        xf = self._xf
+        path = self._path
         while len(path) > depth:
             xf.write(_indent(len(path)))
             path.pop().context.__exit__(None, None, None)
 
     # -- records to particle values ---------------------------------------------------------
 
-    def _values(self, unit: UnitRecord, location_number: LocationNumberRecord | None) -> list[Any]:
+    def values(self, unit: UnitRecord, location_number: LocationNumberRecord | None) -> list[Any]:
+        """The particle values of ``unit``'s element, checked against what SorTree can hold."""
+        self._sor_id = unit.sor_id
         level = unit.level
         for name in _NOT_CARRIED[level]:
             if getattr(unit, name) not in _EMPTY_VALUES:

@@ -119,6 +119,20 @@ _DA: dict[str, str] = {
     "file": "Fil",
     "size": "Størrelse",
     "checksum": "SHA-256",
+    "file_protected": "Kræver godkendt adgang",
+    "file_personal_data": "Filen indeholder personoplysninger om enkeltmandsvirksomheder.",
+    "file_protected_text": (
+        "Den udleveres kun til systemer med en godkendt adgangsanmodning med adgangen (scope)"
+    ),
+    "file_protected_fetch": (
+        "Myndigheden godkender anmodningen; systemet henter derefter et adgangstoken og sender "
+        "det, når det henter filen med"
+    ),
+    "file_protected_docs": "Se API-dokumentationen",
+    "file_withheld": (
+        "Udelader {owners} ejere, der er markeret som personoplysninger, med deres enheder "
+        "({units} enheder i alt); de findes i {complete_file}."
+    ),
     "feed_title": "Ændringsstrømmen",
     "feed_text": (
         "Hver publikation registrerer sine forskelle fra den forrige som hændelser med "
@@ -221,6 +235,20 @@ _EN: dict[str, str] = {
     "data_as_of": "Data as of",
     "file": "File",
     "size": "Size",
+    "file_protected": "Requires approved access",
+    "file_personal_data": "The file holds personal data of sole proprietorships.",
+    "file_protected_text": (
+        "It is served only to systems with an approved access request for the scope"
+    ),
+    "file_protected_fetch": (
+        "The authority approves the request; the system then gets an access token and sends "
+        "it when it fetches the file with"
+    ),
+    "file_protected_docs": "See the API documentation",
+    "file_withheld": (
+        "Leaves out {owners} owners marked as personal data with their units ({units} units in "
+        "all); they are in {complete_file}."
+    ),
     "feed_title": "The change feed",
     "feed_text": (
         "Every publication records its differences from the previous one as events with "

@@ -235,7 +235,13 @@ class PublicPages:
     # -- downloads --------------------------------------------------------------------------
 
     async def downloads(self, request: Request) -> Response:
-        """``/downloads``: the current publication's files and the change feed explained."""
+        """``/downloads``: the current publication's files and the change feed explained.
+
+        A file whose manifest entry names a ``requires_scope`` (``sortree-complete.xml``) is
+        marked as needing approved access, with how to get it, instead of a download link an
+        anonymous visitor would get a ``401`` from; ``/downloads.json`` is the manifest itself,
+        so it carries ``requires_scope`` (and ``personal_data``) on that entry.
+        """
         lang = "da"
         try:
             params, lang, chosen = self._params(request, _LANG)

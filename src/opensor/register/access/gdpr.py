@@ -7,7 +7,9 @@
   (import, demo or a maintainer's write; who, when, from which source);
 * every audit event on the units (who changed what, through which client, before and after);
 * the self-service change requests about them;
-* every read of them through the protected channel (the access log: client, time, purpose);
+* every read of them through the protected channel (the access log: client, time, purpose),
+  and the downloads of the complete SorTree file that held them (one log entry with unit ``*``
+  per download: :mod:`opensor.register.access.complete_downloads` says which concern them);
 * how to have data rectified (the change-request flow).
 
 :func:`report_html` renders it as a printable, self-contained HTML page.
@@ -24,7 +26,8 @@ from django.utils import timezone
 
 from opensor.domain.records import record_to_dict
 from opensor.lookup.accesslog import default_log_path, read_entries
-from opensor.publication.store import default_store_root
+from opensor.publication.store import PublicationStore, default_store_root
+from opensor.register.access.complete_downloads import BY_PUBLICATION, complete_file_downloads
 from opensor.register.audit.models import AuditEvent
 from opensor.register.requests.models import ChangeRequest
 from opensor.register.units.models import UnitVersion
@@ -69,8 +72,15 @@ def _subtree(sor_id: int) -> list[int]:
     return found
 
 
-def gdpr_report(sor_id: int, *, access_log: Path | None = None) -> dict[str, Any]:
-    """The report of the personal-data unit ``sor_id`` and the units below it."""
+def gdpr_report(
+    sor_id: int, *, access_log: Path | None = None, store: PublicationStore | None = None
+) -> dict[str, Any]:
+    """The report of the personal-data unit ``sor_id`` and the units below it.
+
+    ``access_log`` and ``store`` default to those of ``sor serve`` (``SOR_ACCESS_LOG``, else
+    beside the publication store; ``SOR_PUBLICATIONS``, else ``$SOR_HOME/publications``): the
+    store tells which publications downloaded as a complete SorTree file held the units.
+    """
     history = unit_history(sor_id)
     if not history:
         raise NotPersonalData(f"no unit has SOR-ID {sor_id}")
@@ -80,8 +90,10 @@ def gdpr_report(sor_id: int, *, access_log: Path | None = None) -> dict[str, Any
             "covers sole proprietorships"
         )
     log_path = access_log or default_log_path(default_store_root())
+    publications = store or PublicationStore(default_store_root())
+    subtree = _subtree(sor_id)
     units = []
-    for unit_id in _subtree(sor_id):
+    for unit_id in subtree:
         ids = str(unit_id)
         versions = (
             UnitVersion.objects.filter(unit_id=unit_id)
@@ -145,6 +157,9 @@ def gdpr_report(sor_id: int, *, access_log: Path | None = None) -> dict[str, Any
         "name": history[-1].name,
         "personal_fields": ["contact.phone", "contact.email", "contact.fax"],
         "units": units,
+        "complete_file_downloads": complete_file_downloads(
+            subtree, access_log=log_path, store=publications
+        ),
         "rectification": RECTIFICATION,
     }
 
@@ -178,6 +193,31 @@ def _cell(value: Any) -> str:
 
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _downloads_html(downloads: dict[str, Any]) -> list[str]:
+    """The report's section on the complete SorTree file's downloads."""
+    label = downloads["label"]
+    rows = [
+        {
+            **entry,
+            "basis": "publikationen / publication"
+            if entry["basis"] == BY_PUBLICATION
+            else "registerets historik / register history",
+        }
+        for entry in downloads["downloads"]
+    ]
+    parts = [f"<h2>{escape(label['da'])} / {escape(label['en'])}</h2>"]
+    parts += [f"<p>{escape(text)}</p>" for text in downloads["explanation"].values()]
+    parts.append(
+        _table(rows, ["read_at", "client_id", "purpose", "path", "publication", "units", "basis"])
+    )
+    if downloads["not_concerning"]:
+        parts.append(
+            f"<p>{downloads['not_concerning']} andre hentninger af filen omfattede ikke "
+            "enhederne / other downloads of the file did not cover the units.</p>"
+        )
+    return parts
 
 
 def report_html(report: dict[str, Any]) -> str:
@@ -228,6 +268,7 @@ def report_html(report: dict[str, Any]) -> str:
         )
         parts.append("<h3>Læst via beskyttet adgang / protected reads</h3>")
         parts.append(_table(unit["protected_reads"], ["read_at", "client_id", "purpose", "path"]))
+    parts += _downloads_html(report["complete_file_downloads"])
     parts.append("<h2>Rettelse / rectification</h2>")
     parts += [f"<p>{escape(text)}</p>" for text in report["rectification"].values()]
     parts.append("</body></html>")
