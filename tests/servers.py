@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -57,12 +58,16 @@ def running_server(
                     break
             except (urllib.error.URLError, ConnectionError, OSError):
                 if process.poll() is not None or time.monotonic() > deadline:
+                    if process.poll() is None:  # still running: stop it, or reading blocks
+                        os.killpg(process.pid, signal.SIGKILL)
+                        process.wait(timeout=5)
                     output = process.stdout.read().decode() if process.stdout else ""
                     pytest.fail(f"{' '.join(command[:4])} did not start:\n{output[-3000:]}")
                 time.sleep(0.2)
         yield base
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # gone already (killed above)
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:

@@ -115,25 +115,6 @@ def _pool_connections() -> None:
         options["pool"] = {"min_size": 1, "max_size": POOL_MAX, "timeout": 30}
 
 
-def _same_thread_close(app: Any) -> Any:
-    """Run a WSGI app and close its response in the same thread.
-
-    Django returns the request's database connection (to the pool) when the response is
-    closed, from the thread that served it; a2wsgi may close from another thread.
-    """
-
-    def run(environ: Any, start_response: Any) -> list[bytes]:
-        response = app(environ, start_response)
-        try:
-            return [b"".join(response)]
-        finally:
-            close = getattr(response, "close", None)
-            if close is not None:
-                close()
-
-    return run
-
-
 BODY_TIMEOUT_VARIABLE = "SOR_SERVE_BODY_TIMEOUT"
 """The environment variable ``sor serve --body-timeout`` hands the worker processes."""
 DEFAULT_BODY_TIMEOUT = 30.0
@@ -271,21 +252,14 @@ def _django() -> ASGIApp:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opensor.register.settings")
     _pool_connections()
     import django
-    from a2wsgi import WSGIMiddleware
     from django.core.wsgi import get_wsgi_application
+
+    from opensor.wsgi_bridge import BufferedWsgiBridge
 
     django.setup()
     # Django's WSGI handler on a thread pool: its ASGI handler hops threads for every
     # request and costs several times more CPU per request on the write path.
-    bridge = WSGIMiddleware(_same_thread_close(get_wsgi_application()), workers=POOL_MAX)
-
-    async def register(scope: Scope, receive: Receive, send: Send) -> None:
-        async def receive_coroutine() -> Any:
-            return await receive()  # a2wsgi needs a coroutine; some servers' receive is not
-
-        await bridge(scope, receive_coroutine, send)  # type: ignore[arg-type]
-
-    return register
+    return BufferedWsgiBridge(get_wsgi_application(), workers=POOL_MAX)  # type: ignore[return-value]
 
 
 async def _lifespan(scope: Scope, receive: Receive, send: Send) -> None:

@@ -19,6 +19,7 @@ from opensor.domain.errors import DomainError
 from opensor.domain.responsibility import Role
 from opensor.register.accounts.actors import Actor
 from opensor.register.accounts.models import ApiToken, LoginThrottle, RoleGrant
+from opensor.register.prepared import PreparedSelect, update_row
 
 __all__ = [
     "LOCKOUT_AFTER",
@@ -115,25 +116,26 @@ def token_revoke(prefix: str) -> int:
     )
 
 
+# one query for the token, its user and the user's roles (a row per role)
+_TOKEN_ROWS = PreparedSelect(
+    lambda digest: ApiToken.objects.filter(
+        digest=digest, revoked_at__isnull=True, user__is_active=True
+    ).values("id", "label", "user_id", "user__username", "last_used_at", "user__role_grants__role")
+)
+
+
 def actor_for_token(raw: str, *, request_id: str = "") -> Actor | None:
     """The actor behind a bearer token, or ``None`` for an unknown or revoked token."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    # one query for the token, its user and the user's roles (a row per role)
-    rows = list(
-        ApiToken.objects.filter(
-            digest=_digest(raw), revoked_at__isnull=True, user__is_active=True
-        ).values(
-            "id", "label", "user_id", "user__username", "last_used_at", "user__role_grants__role"
-        )
-    )
+    rows = _TOKEN_ROWS.rows(_digest(raw))
     if not rows:
         return None
     row = rows[0]
     texts = sorted({r["user__role_grants__role"] for r in rows if r["user__role_grants__role"]})
     now = timezone.now()
     if row["last_used_at"] is None or now - row["last_used_at"] > timedelta(minutes=1):
-        ApiToken.objects.filter(id=row["id"]).update(last_used_at=now)
+        update_row(ApiToken, row["id"], last_used_at=now)
     return Actor(
         username=row["user__username"],
         roles=tuple(Role.parse(text) for text in texts),

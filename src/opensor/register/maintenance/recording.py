@@ -23,6 +23,7 @@ from opensor.register.maintenance.errors import (
     PreconditionRequired,
 )
 from opensor.register.maintenance.versions import Timeline
+from opensor.register.prepared import insert
 
 __all__ = ["Write", "WriteResult", "check_version", "effective_day", "require", "snapshot"]
 
@@ -104,12 +105,14 @@ class Write:
         if target is not None:
             summary["target"] = target
         # The change set commits with the write or not at all, so it is finished when made.
-        self.change_set = ChangeSet.objects.create(
-            kind=ChangeSet.Kind.SERVICE,
-            actor=actor.username,
-            source=f"{actor.client} {permission.value}"[:500],
-            summary=summary,
-            finished_at=self.at,
+        self.change_set = insert(
+            ChangeSet(
+                kind=ChangeSet.Kind.SERVICE,
+                actor=actor.username,
+                source=f"{actor.client} {permission.value}"[:500],
+                summary=summary,
+                finished_at=self.at,
+            )
         )
         self.note = note
         self._codes: CodeLists | None = None
@@ -133,21 +136,23 @@ class Write:
         operation: Permission | None = None,
     ) -> None:
         """Record one audit event of this write."""
-        AuditEvent.objects.create(
-            change_set=self.change_set,
-            recorded_at=self.at,
-            actor=self.actor.username,
-            roles=self.actor.roles_text[:500],
-            client=self.actor.client[:150],
-            request_id=self.actor.request_id[:100],
-            operation=(operation or self.permission).value,
-            target_type=target_type,
-            target_id=str(target_id),
-            effective_from=effective_from,
-            before=before,
-            after=after,
-            changed=list(changed),
-            note=self.note,
+        insert(
+            AuditEvent(
+                change_set=self.change_set,
+                recorded_at=self.at,
+                actor=self.actor.username,
+                roles=self.actor.roles_text[:500],
+                client=self.actor.client[:150],
+                request_id=self.actor.request_id[:100],
+                operation=(operation or self.permission).value,
+                target_type=target_type,
+                target_id=str(target_id),
+                effective_from=effective_from,
+                before=before,
+                after=after,
+                changed=list(changed),
+                note=self.note,
+            )
         )
 
     def finish(self, **summary: Any) -> None:

@@ -30,6 +30,7 @@ from opensor.register.maintenance.recording import (
     snapshot,
 )
 from opensor.register.maintenance.versions import Timeline, unit_etag, unit_timeline
+from opensor.register.prepared import PreparedSelect
 from opensor.register.units.mapping import unit_record_from_row, unit_version_values
 from opensor.register.units.models import LocationNumberVersion, Unit, UnitVersion
 from opensor.register.units.selectors import MAX_DEPTH, unit_on
@@ -49,10 +50,15 @@ __all__ = [
 ChildrenPolicy = Literal["refuse", "close", "move"]
 
 
+_LOCK = PreparedSelect(
+    lambda key: Unit.objects.select_for_update().filter(sor_id=key).values("sor_id")
+)
+
+
 def _lock(sor_id: int) -> None:
     # Serialises concurrent writes to one unit on PostgreSQL (SQLite's IMMEDIATE transactions
     # serialise every write already), so an If-Match check cannot race another write.
-    if not Unit.objects.select_for_update().filter(sor_id=sor_id).exists():
+    if not _LOCK.rows(sor_id):
         raise NotFound(f"no unit has SOR-ID {sor_id}", f"ingen enhed har SOR-ID {sor_id}")
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import Model, Q
 
 from opensor.register.audit.models import ChangeSet
+from opensor.register.prepared import PreparedSelect, insert_many, update_row
 from opensor.register.units.mapping import (
     LOCATION_VERSION_FIELDS,
     UNIT_VERSION_FIELDS,
@@ -33,11 +34,37 @@ from opensor.register.units.models import LocationNumberVersion, UnitVersion
 __all__ = ["Timeline", "location_etag", "location_timeline", "unit_etag", "unit_timeline"]
 
 
-def _etag(model: type[Model], key_field: str, key: Any) -> str:
-    # max() in Python over the ids read through the (key, valid_from) index: an SQL MAX(id)
-    # lets PostgreSQL walk the primary key backwards, which costs milliseconds per write.
-    ids = model.objects.filter(**{key_field: key}).values_list("id", flat=True)  # type: ignore[attr-defined]
-    return f'"{key}.{max(ids, default=0)}"'
+class _Queries:
+    """The prepared statements of one kind of timeline (units or location numbers)."""
+
+    def __init__(self, model: type[Model], key_field: str, fields: tuple[str, ...]) -> None:
+        manager = model.objects  # type: ignore[attr-defined]
+        self.current = PreparedSelect(
+            lambda key: (
+                manager.filter(Q(superseded_at__isnull=True), **{key_field: key})
+                .order_by("valid_from")
+                .values("id", *fields)
+            )
+        )
+        # the newest row through the (key, id) index: one probe, however long the history
+        self.newest = PreparedSelect(
+            lambda key: manager.filter(**{key_field: key}).order_by("-id").values("id")[:1]
+        )
+
+
+_QUERIES: dict[type[Model], _Queries] = {}
+
+
+def _queries(model: type[Model], key_field: str, fields: tuple[str, ...]) -> _Queries:
+    queries = _QUERIES.get(model)
+    if queries is None:
+        queries = _QUERIES[model] = _Queries(model, key_field, fields)
+    return queries
+
+
+def _etag(model: type[Model], key_field: str, key: Any, fields: tuple[str, ...]) -> str:
+    newest = _queries(model, key_field, fields).newest.rows(key)
+    return f'"{key}.{newest[0]["id"] if newest else 0}"'
 
 
 @dataclasses.dataclass
@@ -53,7 +80,7 @@ class Timeline:
 
     def etag(self) -> str:
         """The version tag of the timeline: it changes with every write (``If-Match``)."""
-        return _etag(self.model, self.key_field, self.key)
+        return _etag(self.model, self.key_field, self.key, self.fields)
 
     def valid_on(self, day: date) -> dict[str, Any] | None:
         """The row valid on ``day``, if any."""
@@ -69,9 +96,7 @@ class Timeline:
     # -- writing -------------------------------------------------------------------------
 
     def _supersede(self, row: dict[str, Any], change_set: ChangeSet, at: datetime) -> None:
-        self.model.objects.filter(id=row["id"]).update(  # type: ignore[attr-defined]
-            superseded_at=at, superseded_by=change_set
-        )
+        update_row(self.model, row["id"], superseded_at=at, superseded_by=change_set)
 
     def _insert(self, values: dict[str, Any], change_set: ChangeSet, at: datetime) -> None:
         self._insert_many([values], change_set, at)
@@ -84,8 +109,7 @@ class Timeline:
             else:
                 values = unit_version_values(unit_record_from_row(values))
             objects.append(self.model(**values, recorded_at=at, recorded_by=change_set))
-        created = self.model.objects.bulk_create(objects)  # type: ignore[attr-defined]
-        self.inserted_ids += [row.pk for row in created if row.pk is not None]
+        self.inserted_ids += [row.pk for row in insert_many(objects) if row.pk is not None]
 
     def etag_after_write(self) -> str:
         """The version tag after this timeline's writes (from the ids it inserted)."""
@@ -132,11 +156,7 @@ class Timeline:
 
 
 def _timeline(model: type[Model], key_field: str, key: Any, fields: tuple[str, ...]) -> Timeline:
-    rows = list(
-        model.objects.filter(Q(superseded_at__isnull=True), **{key_field: key})  # type: ignore[attr-defined]
-        .order_by("valid_from")
-        .values("id", *fields)
-    )
+    rows = _queries(model, key_field, fields).current.rows(key)
     return Timeline(model, key_field, key, fields, rows)
 
 
@@ -152,9 +172,9 @@ def location_timeline(gln: str) -> Timeline:
 
 def unit_etag(sor_id: int) -> str:
     """The version tag of a unit (as :meth:`Timeline.etag`, without reading its versions)."""
-    return _etag(UnitVersion, "unit_id", sor_id)
+    return _etag(UnitVersion, "unit_id", sor_id, UNIT_VERSION_FIELDS)
 
 
 def location_etag(gln: str) -> str:
     """The version tag of a location number (without reading its versions)."""
-    return _etag(LocationNumberVersion, "location_number_id", gln)
+    return _etag(LocationNumberVersion, "location_number_id", gln, LOCATION_VERSION_FIELDS)

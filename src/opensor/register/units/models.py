@@ -81,8 +81,14 @@ class _Versioned(models.Model):
     updated_at = models.DateField("opdateret", null=True, blank=True)
     content_hash = models.CharField("indholdets fingeraftryk", max_length=32)
     recorded_at = models.DateTimeField("registreret")
+    # Not indexed: nothing looks versions up by change set (change sets are never deleted),
+    # and every maintenance write inserts and supersedes version rows, paying for each index.
     recorded_by = models.ForeignKey(
-        ChangeSet, verbose_name="registreret af", on_delete=models.PROTECT, related_name="+"
+        ChangeSet,
+        verbose_name="registreret af",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     superseded_at = models.DateTimeField("erstattet", null=True, blank=True)
     superseded_by = models.ForeignKey(
@@ -92,6 +98,7 @@ class _Versioned(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,
     )
 
     objects = VersionQuerySet.as_manager()
@@ -103,10 +110,16 @@ class _Versioned(models.Model):
 class UnitVersion(_Versioned):
     """One version of a unit's own attributes (see :class:`opensor.domain.records.UnitRecord`)."""
 
+    # indexed by the (unit, valid_from) and (unit, id) indexes below, not on its own
     unit = models.ForeignKey(
-        Unit, verbose_name="enhed", on_delete=models.PROTECT, related_name="versions"
+        Unit,
+        verbose_name="enhed",
+        on_delete=models.PROTECT,
+        related_name="versions",
+        db_index=False,
     )
     level = models.CharField("niveau", max_length=2, choices=LEVEL_CHOICES)
+    # indexed by the (parent, valid_from) index below, not on its own
     parent = models.ForeignKey(
         Unit,
         verbose_name="overordnet enhed",
@@ -114,15 +127,14 @@ class UnitVersion(_Versioned):
         related_name="child_versions",
         null=True,
         blank=True,
+        db_index=False,
     )
     name = models.CharField("navn", max_length=200)
     owner_type = models.CharField("ejerforhold", max_length=40, null=True, blank=True)
     institution_type = models.CharField("institutionstype", max_length=40, null=True, blank=True)
     unit_type = models.CharField("enhedstype", max_length=40, null=True, blank=True)
     shak = models.CharField("SHAK-kode", max_length=7, null=True, blank=True, db_index=True)
-    provider_number = models.CharField(
-        "ydernummer", max_length=9, null=True, blank=True, db_index=True
-    )
+    provider_number = models.CharField("ydernummer", max_length=9, null=True, blank=True)
     pharmacy_id = models.CharField("apoteksnummer", max_length=20, null=True, blank=True)
     local_code = models.CharField("lokal kode", max_length=20, null=True, blank=True)
     local_attributes = models.JSONField("lokale attributter", default=list)
@@ -145,7 +157,7 @@ class UnitVersion(_Versioned):
     reporting_level = models.BooleanField("indberetningsniveau", null=True, blank=True)
     replaces = models.JSONField("erstatter", default=list)
     replaced_by = models.JSONField("erstattet af", default=list)
-    cvr = models.CharField("CVR-nummer", max_length=8, null=True, blank=True, db_index=True)
+    cvr = models.CharField("CVR-nummer", max_length=8, null=True, blank=True)
     personal_data = models.BooleanField("personoplysninger (enkeltmandsvirksomhed)", default=False)
 
     class Meta:
@@ -169,8 +181,14 @@ class UnitVersion(_Versioned):
         ]
         indexes = [
             models.Index(fields=["unit", "valid_from"], name="unit_version_asof_idx"),
+            # the version tag (ETag) is the unit's newest row id: one index probe
+            models.Index(fields=["unit", "id"], name="unit_version_tag_idx"),
             models.Index(fields=["parent", "valid_from"], name="unit_version_children_idx"),
             models.Index(fields=["valid_from", "valid_to"], name="unit_version_valid_idx"),
+            # looked up by equality only: plain indexes (db_index would add a LIKE index on
+            # PostgreSQL too, one more to maintain on every write)
+            models.Index(fields=["cvr"], name="unit_version_cvr_idx"),
+            models.Index(fields=["provider_number"], name="unit_version_provider_idx"),
         ]
 
     def __str__(self) -> str:
@@ -243,6 +261,7 @@ class LocationNumberVersion(_Versioned):
         indexes = [
             models.Index(fields=["owner", "valid_from"], name="location_version_owner_idx"),
             models.Index(fields=["location_number", "valid_from"], name="location_version_idx"),
+            models.Index(fields=["location_number", "id"], name="location_version_tag_idx"),
         ]
 
     def __str__(self) -> str:
