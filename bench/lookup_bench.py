@@ -17,7 +17,10 @@ then, against the current publication:
 * runs wrk (--connections connections, --threads threads, --duration seconds, after a short
   warm-up) RUNS times against: nginx's static bodies, the granian ceiling,
   `GET /api/v1/units/{id}`,
-  `GET /fhir/Organization/{id}` and a search mix (name prefixes, fuzzy names, filters), each
+  `GET /fhir/Organization/{id}` and a search mix (name prefixes, fuzzy names, filters) —
+  twice: on the service as it runs (each worker keeps the answers it has computed, so after the
+  warm-up most searches of the mix of 5,000 are answered again) and on a second `sor serve`
+  with that cache off (`SOR_SEARCH_CACHE_MB=0`: every search computed afresh) — each
   request choosing a random path from a list (a wrk Lua script whose `done` hook prints
   requests/s and latency percentiles);
 * reads the lookup workers' resident memory from /proc after the runs.
@@ -416,12 +419,25 @@ def main() -> None:
             start_new_session=True,
         )
         processes.append(serve)
+        # The same service with its search-answer cache off: every search computed afresh
+        # (the warm-up before each run otherwise fills the cache with the mix's answers).
+        uncached_port = free_port()
+        processes.append(
+            subprocess.Popen(
+                [sor, "serve", "--host", "127.0.0.1", "--port", str(uncached_port),
+                 "--workers", str(args.workers)],
+                env=dict(env, SOR_SEARCH_CACHE_MB="0"),
+                start_new_session=True,
+            )
+        )  # fmt: skip
+        uncached_base = f"http://127.0.0.1:{uncached_port}"
         nginx_base = f"http://127.0.0.1:{nginx_port}"
         sor_base = f"http://127.0.0.1:{sor_port}"
         ceiling_base = f"http://127.0.0.1:{ceiling_port}"
         wait_http(nginx_base + unit_paths[0])
         wait_http(ceiling_base + "/")
         wait_http(sor_base + "/healthz")
+        wait_http(uncached_base + "/healthz")
         # The same bytes from both: the reference serves exactly what the service serves.
         for path in unit_paths[:20]:
             if fetch(nginx_base + path) != fetch(sor_base + path):
@@ -433,12 +449,14 @@ def main() -> None:
 
         lists["granian_ceiling"] = unit_paths
         files["granian_ceiling"] = files["unit_get"]
+        files["search_mix_uncached"] = files["search_mix"]
         targets = {
             "nginx_static": nginx_base,
             "granian_ceiling": ceiling_base,
             "unit_get": sor_base,
             "fhir_organization": sor_base,
             "search_mix": sor_base,
+            "search_mix_uncached": uncached_base,
         }
         results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
         ratios: dict[str, list[float]] = {

@@ -127,7 +127,7 @@ def create_app(
     environment, see :mod:`opensor.lookup.access`).
     """
     store = store if store is not None else PublicationStore(default_store_root())
-    settings = settings if settings is not None else LookupSettings()
+    settings = settings if settings is not None else LookupSettings.from_env()
     access = access if access is not None else AccessSettings.from_env()
     keys = KeyRing(
         access.key_file or store.root / "access-keys.json",

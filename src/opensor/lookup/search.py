@@ -45,7 +45,14 @@ from opensor.lookup.params import (
 )
 from opensor.lookup.problems import ApiError, bad_parameter
 from opensor.lookup.readmodel import ReadModel
-from opensor.lookup.responses import cache_control, etag_for, json_response, not_modified
+from opensor.lookup.responses import (
+    cache_control,
+    dump_json,
+    etag_for,
+    json_response,
+    not_modified,
+)
+from opensor.lookup.resultcache import ResultCache
 from opensor.lookup.settings import LookupSettings
 from opensor.publication.schema import FACET_COLUMNS, FILTER_TOKEN_PREFIXES, fold_danish
 
@@ -372,6 +379,7 @@ class SearchEndpoint:
     def __init__(self, context: Context) -> None:
         self.context = context
         self.cache = cache_control(context.settings.max_age)
+        self.answers = ResultCache(context.settings.search_cache_bytes)
 
     async def search(self, request: Request) -> Response:
         """Search units by text, codes and filters; one page of summaries."""
@@ -388,6 +396,9 @@ class SearchEndpoint:
         etag = etag_for(model.number, scope["path"], scope["query_string"])
         if not_modified(scope, etag):
             return json_response(scope, b"", etag=etag, cache=self.cache)
+        answered = self.answers.get(etag)
+        if answered is not None:
+            return json_response(scope, answered, etag=etag, cache=self.cache)
         key = cursor.key if cursor is not None else None
         result = search_units(model, settings, query, key=key, limit=limit, fuzzy=fuzzy)
         link = None
@@ -397,7 +408,9 @@ class SearchEndpoint:
         document = page_document(
             model, total=result.total, limit=limit, items=result.items, next_link=link
         )
-        return json_response(scope, document, etag=etag, cache=self.cache)
+        body = dump_json(document)
+        self.answers.put(etag, body)
+        return json_response(scope, body, etag=etag, cache=self.cache)
 
 
 # -- without q: by name, or by distance ------------------------------------------------

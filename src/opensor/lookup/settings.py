@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = ["LookupSettings"]
+
+_MIB = 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +46,24 @@ class LookupSettings:
     """The least similarity (0-1, difflib ratio of folded names) a fuzzy match must reach."""
     kept_cursor_publications: int = 2
     """How many older publications stay open to finish cursor walks begun on them."""
+    search_cache_bytes: int = 32 * _MIB
+    """Bytes of answered searches each worker keeps to answer again (0: none); see
+    :mod:`opensor.lookup.resultcache`."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> LookupSettings:
+        """The defaults, with ``SOR_SEARCH_CACHE_MB`` (MiB per worker, 0 turns it off)."""
+        env = os.environ if environ is None else environ
+        text = env.get("SOR_SEARCH_CACHE_MB", "").strip()
+        if not text:
+            return cls()
+        try:
+            megabytes = float(text)
+        except ValueError:
+            megabytes = -1.0
+        if not 0 <= megabytes <= 4096:
+            raise ValueError(
+                f"SOR_SEARCH_CACHE_MB={text!r}: give the MiB of search answers each worker "
+                "keeps, from 0 (off) to 4096"
+            )
+        return cls(search_cache_bytes=int(megabytes * _MIB))
