@@ -11,6 +11,7 @@ import hashlib
 import json
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 from starlette.types import Scope
 
@@ -90,8 +91,15 @@ def etag_for(*parts: object) -> bytes:
 
 
 def dump_json(data: Any) -> bytes:
-    """Compact UTF-8 JSON."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON.
+
+    orjson writes the same bytes as ``json.dumps`` with ``ensure_ascii=False`` and compact
+    separators for the documents served, several times faster.
+    """
+    try:
+        return orjson.dumps(data)
+    except TypeError:  # what orjson does not take (an integer beyond 64 bits, say)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def json_response(

@@ -7,11 +7,11 @@ a :class:`FhirError` that renders as an ``OperationOutcome`` naming what was wro
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from opensor.domain.fhir import operation_outcome
+from opensor.lookup.responses import dump_json
 
 __all__ = [
     "FHIR_JSON",
@@ -47,8 +47,8 @@ def reason_phrase(status: int) -> str:
 
 
 def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON bytes."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON bytes (as :func:`opensor.lookup.responses.dump_json`)."""
+    return dump_json(value)
 
 
 @dataclass
