@@ -259,7 +259,7 @@ def _django() -> ASGIApp:
     django.setup()
     # Django's WSGI handler on a thread pool: its ASGI handler hops threads for every
     # request and costs several times more CPU per request on the write path.
-    return BufferedWsgiBridge(get_wsgi_application(), workers=POOL_MAX)  # type: ignore[return-value]
+    return BufferedWsgiBridge(get_wsgi_application(), workers=POOL_MAX)
 
 
 async def _lifespan(scope: Scope, receive: Receive, send: Send) -> None:

@@ -38,6 +38,8 @@ class _Queries:
     """The prepared statements of one kind of timeline (units or location numbers)."""
 
     def __init__(self, model: type[Model], key_field: str, fields: tuple[str, ...]) -> None:
+        self.key_field = key_field
+        self.fields = fields
         manager = model.objects  # type: ignore[attr-defined]
         self.current = PreparedSelect(
             lambda key: (
@@ -52,18 +54,17 @@ class _Queries:
         )
 
 
-_QUERIES: dict[type[Model], _Queries] = {}
+# compiled on first use (each PreparedSelect compiles when it first runs)
+_QUERIES: dict[type[Model], _Queries] = {
+    UnitVersion: _Queries(UnitVersion, "unit_id", UNIT_VERSION_FIELDS),
+    LocationNumberVersion: _Queries(
+        LocationNumberVersion, "location_number_id", LOCATION_VERSION_FIELDS
+    ),
+}
 
 
-def _queries(model: type[Model], key_field: str, fields: tuple[str, ...]) -> _Queries:
-    queries = _QUERIES.get(model)
-    if queries is None:
-        queries = _QUERIES[model] = _Queries(model, key_field, fields)
-    return queries
-
-
-def _etag(model: type[Model], key_field: str, key: Any, fields: tuple[str, ...]) -> str:
-    newest = _queries(model, key_field, fields).newest.rows(key)
+def _etag(model: type[Model], key: Any) -> str:
+    newest = _QUERIES[model].newest.rows(key)
     return f'"{key}.{newest[0]["id"] if newest else 0}"'
 
 
@@ -80,7 +81,7 @@ class Timeline:
 
     def etag(self) -> str:
         """The version tag of the timeline: it changes with every write (``If-Match``)."""
-        return _etag(self.model, self.key_field, self.key, self.fields)
+        return _etag(self.model, self.key)
 
     def valid_on(self, day: date) -> dict[str, Any] | None:
         """The row valid on ``day``, if any."""
@@ -155,26 +156,27 @@ class Timeline:
         self._insert({**values, "valid_from": day, "valid_to": None}, change_set, at)
 
 
-def _timeline(model: type[Model], key_field: str, key: Any, fields: tuple[str, ...]) -> Timeline:
-    rows = _queries(model, key_field, fields).current.rows(key)
-    return Timeline(model, key_field, key, fields, rows)
+def _timeline(model: type[Model], key: Any) -> Timeline:
+    queries = _QUERIES[model]
+    rows = queries.current.rows(key)
+    return Timeline(model, queries.key_field, key, queries.fields, rows)
 
 
 def unit_timeline(sor_id: int) -> Timeline:
     """The current versions of a unit."""
-    return _timeline(UnitVersion, "unit_id", sor_id, UNIT_VERSION_FIELDS)
+    return _timeline(UnitVersion, sor_id)
 
 
 def location_timeline(gln: str) -> Timeline:
     """The current versions of a location number."""
-    return _timeline(LocationNumberVersion, "location_number_id", gln, LOCATION_VERSION_FIELDS)
+    return _timeline(LocationNumberVersion, gln)
 
 
 def unit_etag(sor_id: int) -> str:
     """The version tag of a unit (as :meth:`Timeline.etag`, without reading its versions)."""
-    return _etag(UnitVersion, "unit_id", sor_id, UNIT_VERSION_FIELDS)
+    return _etag(UnitVersion, sor_id)
 
 
 def location_etag(gln: str) -> str:
     """The version tag of a location number (without reading its versions)."""
-    return _etag(LocationNumberVersion, "location_number_id", gln, LOCATION_VERSION_FIELDS)
+    return _etag(LocationNumberVersion, gln)
