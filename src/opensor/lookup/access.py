@@ -52,6 +52,7 @@ __all__ = [
     "b64url_encode",
     "caller_of",
     "redact_unit_document",
+    "scope_refusal",
 ]
 
 HISTORY = "lookup:history"
@@ -166,6 +167,18 @@ def caller_of(scope: dict[str, Any] | Any) -> Caller:
     """The :class:`Caller` the access middleware put on the ASGI ``scope``."""
     caller: Caller | None = scope.get("opensor.caller")
     return caller if caller is not None else ANONYMOUS
+
+
+def scope_refusal(caller: Caller, scope: str) -> tuple[int, str, bytes]:
+    """How to refuse ``caller`` what ``scope`` protects: status, title, ``WWW-Authenticate``.
+
+    ``401`` for an anonymous caller (it should come back with a token), ``403`` for a client
+    whose token lacks the scope (RFC 6750 ``insufficient_scope``); the challenge names the scope.
+    """
+    if caller.client_id is None:
+        return 401, "Unauthorized", f'Bearer realm="opensor", scope="{scope}"'.encode()
+    challenge = f'Bearer realm="opensor", error="insufficient_scope", scope="{scope}"'
+    return 403, "Forbidden", challenge.encode()
 
 
 class TokenRejected(Exception):

@@ -23,7 +23,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from opensor.lookup.access import PERSONAL_DATA, Caller, caller_of
+from opensor.lookup.access import PERSONAL_DATA, Caller, caller_of, scope_refusal
 from opensor.lookup.accesslog import AccessLog
 from opensor.lookup.common import API, Context
 from opensor.lookup.middleware import Metrics
@@ -313,25 +313,18 @@ class PublicationEndpoints:
 
 def _refused(caller: Caller, name: str) -> Response:
     """``401``/``403`` for a file with personal fields, as the history guard answers them."""
-    wanted = f'scope="{PERSONAL_DATA}"'
-    if caller.client_id is None:
-        status, title = 401, "Unauthorized"
+    status, title, challenge = scope_refusal(caller, PERSONAL_DATA)
+    if status == 401:
         detail = (
             f"{name} holds the personal fields of sole proprietorships: it needs a token with "
             f"the scope '{PERSONAL_DATA}' from the protected channel; sortree.xml is the public "
             "SorTree file"
         )
-        challenge = f'Bearer realm="opensor", {wanted}'
     else:
-        status, title = 403, "Forbidden"
         detail = (
             f"the client's token lacks the scope '{PERSONAL_DATA}' needed for {name}, which "
             "holds the personal fields of sole proprietorships"
         )
-        challenge = f'Bearer realm="opensor", error="insufficient_scope", {wanted}'
     body = dump_json({"type": "about:blank", "title": title, "status": status, "detail": detail})
-    headers = [
-        (b"cache-control", b"no-store"),
-        (b"www-authenticate", challenge.encode()),
-    ]
+    headers = [(b"cache-control", b"no-store"), (b"www-authenticate", challenge)]
     return StoredResponse(body, headers, status, media_type=b"application/problem+json")

@@ -39,6 +39,7 @@ from opensor.lookup.access import (
     Caller,
     KeyRing,
     TokenRejected,
+    scope_refusal,
 )
 
 __all__ = ["AccessMiddleware", "RateLimiter"]
@@ -232,34 +233,15 @@ class AccessMiddleware:
                 )
                 return
         if active and not caller.may(HISTORY) and self._asks_history(scope, now):
-            if caller.client_id is None:
-                await _refuse(
-                    send,
-                    401,
-                    "Unauthorized",
-                    "reads of past states (as_of before today) need a token with the scope "
-                    "'lookup:history' from the protected channel; the change feed stays public",
-                    [
-                        (b"www-authenticate", b'Bearer realm="opensor", scope="lookup:history"'),
-                        *extra,
-                    ],
-                )
-            else:
-                await _refuse(
-                    send,
-                    403,
-                    "Forbidden",
-                    "the client's token lacks the scope 'lookup:history' needed for reads of "
-                    "past states (as_of before today)",
-                    [
-                        (
-                            b"www-authenticate",
-                            b'Bearer realm="opensor", error="insufficient_scope", '
-                            b'scope="lookup:history"',
-                        ),
-                        *extra,
-                    ],
-                )
+            status, title, challenge = scope_refusal(caller, HISTORY)
+            detail = (
+                "reads of past states (as_of before today) need a token with the scope "
+                "'lookup:history' from the protected channel; the change feed stays public"
+                if status == 401
+                else "the client's token lacks the scope 'lookup:history' needed for reads of "
+                "past states (as_of before today)"
+            )
+            await _refuse(send, status, title, detail, [(b"www-authenticate", challenge), *extra])
             return
         scope["opensor.caller"] = caller
         if not extra:
