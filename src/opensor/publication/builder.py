@@ -41,7 +41,7 @@ from opensor.publication.exports import (
 from opensor.publication.feed import FeedResult, append_feed
 from opensor.publication.manifest import build_manifest, write_manifest
 from opensor.publication.numbers import write_location_numbers
-from opensor.publication.parallel import SortreeJob, start_sortree
+from opensor.publication.parallel import SortreeJob, start_sortree, write_sortree_files
 from opensor.publication.readmodel import ReadModelWriter
 from opensor.publication.schema import FILTER_TOKENS_META, READ_MODEL_NAME
 from opensor.publication.source import (
@@ -55,7 +55,6 @@ from opensor.publication.store import (
     Publication,
     PublicationStore,
     default_store_root,
-    fsync_file,
 )
 from opensor.publication.units import UnitTables
 
@@ -72,24 +71,6 @@ def today() -> date:
     return datetime.now(PUBLICATION_TIME_ZONE).date()
 
 
-def _sortree(path: Path, complete_path: Path, as_of: date, created_at: datetime) -> SortreeOutcome:
-    from opensor.register.units.exporting import ExportEmpty, sortree_export
-
-    try:
-        result = sortree_export(
-            path=path,
-            as_of=as_of,
-            created_at=created_at,
-            public=True,
-            complete_path=complete_path,
-        )
-    except ExportEmpty as error:
-        return SortreeOutcome(False, detail=str(error))
-    fsync_file(path)
-    fsync_file(complete_path)
-    return SortreeOutcome(True, len(result.withheld_owners), len(result.withheld_units))
-
-
 def _sortree_result(
     job: SortreeJob | None, path: Path, complete_path: Path, as_of: date, created_at: datetime
 ) -> SortreeOutcome:
@@ -98,7 +79,7 @@ def _sortree_result(
     if outcome is None:
         if job is not None:
             logger.info("the register changed while SorTree was written aside; writing it again")
-        outcome = _sortree(path, complete_path, as_of, created_at)
+        outcome = write_sortree_files(path, complete_path, as_of=as_of, created_at=created_at)
     if not outcome.written:
         logger.warning("%s and %s not written: %s", path.name, complete_path.name, outcome.detail)
     elif outcome.withheld_owners:

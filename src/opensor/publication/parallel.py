@@ -37,7 +37,7 @@ from django.db import connection
 
 from opensor.publication.exports import SortreeOutcome
 
-__all__ = ["SortreeJob", "start_sortree"]
+__all__ = ["SortreeJob", "start_sortree", "write_sortree_files"]
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +139,32 @@ def start_sortree(
     return SortreeJob(process, path, complete_path)
 
 
+def write_sortree_files(
+    path: Path, complete_path: Path, *, as_of: date, created_at: datetime
+) -> SortreeOutcome:
+    """Write and fsync both SorTree files in this process (the child's work, or the parent's).
+
+    ``path`` gets the public file, ``complete_path`` the complete one; a register with nothing
+    to write gives an outcome that says why (``written`` false), and no files.
+    """
+    from opensor.publication.store import fsync_file
+    from opensor.register.units.exporting import ExportEmpty, sortree_export
+
+    try:
+        result = sortree_export(
+            path=path,
+            as_of=as_of,
+            created_at=created_at,
+            public=True,
+            complete_path=complete_path,
+        )
+    except ExportEmpty as error:
+        return SortreeOutcome(False, detail=str(error))
+    fsync_file(path)
+    fsync_file(complete_path)
+    return SortreeOutcome(True, len(result.withheld_owners), len(result.withheld_units))
+
+
 def _exit_with_parent() -> None:
     """End this process when the publishing process is gone (killed: its build is dead)."""
     parent = os.getppid()
@@ -161,32 +187,25 @@ def _child(job: dict[str, Any], out: IO[str]) -> None:
 
     child_connection.settings_dict["NAME"] = job["database"]
     from opensor.publication.source import latest_change_set_id, register_snapshot
-    from opensor.publication.store import fsync_file
-    from opensor.register.units.exporting import ExportEmpty, sortree_export
 
-    path, complete_path = Path(job["path"]), Path(job["complete_path"])
     try:
         with register_snapshot(exported=job["snapshot"]):
             if job["snapshot"] is None and latest_change_set_id() != job["change_set"]:
                 out.write(json.dumps({"outcome": "stale"}) + "\n")
                 return
-            try:
-                result = sortree_export(
-                    path=path,
-                    as_of=date.fromisoformat(job["as_of"]),
-                    created_at=datetime.fromisoformat(job["created_at"]),
-                    public=True,
-                    complete_path=complete_path,
-                )
-            except ExportEmpty as error:
-                out.write(json.dumps({"outcome": "empty", "detail": str(error)}) + "\n")
-                return
-        fsync_file(path)
-        fsync_file(complete_path)
+            outcome = write_sortree_files(
+                Path(job["path"]),
+                Path(job["complete_path"]),
+                as_of=date.fromisoformat(job["as_of"]),
+                created_at=datetime.fromisoformat(job["created_at"]),
+            )
+        if not outcome.written:
+            out.write(json.dumps({"outcome": "empty", "detail": outcome.detail}) + "\n")
+            return
         written = {
             "outcome": "written",
-            "withheld_owners": len(result.withheld_owners),
-            "withheld_units": len(result.withheld_units),
+            "withheld_owners": outcome.withheld_owners,
+            "withheld_units": outcome.withheld_units,
         }
         out.write(json.dumps(written) + "\n")
     except Exception:
