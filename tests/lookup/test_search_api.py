@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from opensor.lookup.app import create_app
-from opensor.lookup.fuzzy import similarity
+from opensor.lookup.fuzzy import FoldedNames, similarity
 from opensor.lookup.readmodel import SUMMARY_TABLE_COLUMNS
 from opensor.lookup.search import query_words
 from opensor.lookup.settings import LookupSettings
@@ -162,6 +162,46 @@ def test_fuzzy_true_adds_similar_names_after_prefix_matches(client: TestClient):
     if "fuzzy" in matches:
         first_fuzzy = matches.index("fuzzy")
         assert all(m == "fuzzy" for m in matches[first_fuzzy:])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "klinik", "fuzzy": "true"},
+        {"q": "tandlage", "fuzzy": "true"},
+        {"q": "klinik", "fuzzy": "true", "municipality": "0101,0147"},
+        {"q": "klinik", "fuzzy": "true", "near": "55.68,12.57", "radius_km": "60"},
+        {"q": "tandlaege 2100", "fuzzy": "true"},
+    ],
+)
+def test_fuzzy_pages_walk_the_whole_result_in_order(client: TestClient, params):
+    whole = client.get(SEARCH, params={**params, "limit": "500"}).json()
+    assert any(item["match"] == "fuzzy" for item in whole["items"])
+    items, totals = _walk(client, {**params, "limit": "7"})
+    assert items == whole["items"]
+    assert totals == {whole["total"]} == {len(items)}
+
+
+def test_fuzzy_candidates_named_from_memory_or_the_read_model_alike(
+    demo_store: PublicationStore, model
+):
+    """Names held in memory (built by a first page) and names read per candidate agree."""
+    params = {"q": "klinik", "fuzzy": "true", "limit": "5"}
+    with TestClient(create_app(demo_store)) as warm:
+        first = warm.get(SEARCH, params=params).json()
+        assert warm.app.state.provider.current().memo.get("folded_names")  # type: ignore[attr-defined]
+        second = warm.get(first["next"]).json()
+    with TestClient(create_app(demo_store)) as cold:  # a later page alone builds nothing
+        assert cold.get(first["next"]).json() == second
+        assert "folded_names" not in cold.app.state.provider.current().memo  # type: ignore[attr-defined]
+    names = FoldedNames(model.execute("SELECT sor_id, name_folded FROM unit ORDER BY sor_id"))
+    expected = dict(model.execute("SELECT sor_id, name_folded FROM unit ORDER BY name_folded"))
+    assert len(names) == len(expected)
+    found = names.names(expected)
+    assert found == expected and list(found) == list(expected)
+    assert names.names([*expected, max(expected) + 1]) is None
+    assert names.names([min(expected) - 1]) is None
+    assert names.names([]) == {}
 
 
 def test_similarity_compares_against_the_best_window_of_the_name():
@@ -368,6 +408,32 @@ def test_the_total_of_a_search_by_filters_is_the_exact_count(
     response = client.get("/api/v1/units", params={**params, "limit": "1"})
     assert response.status_code == 200
     assert response.json()["total"] == expected
+
+
+@pytest.mark.parametrize("busiest", [0, 1])
+@pytest.mark.parametrize("limit", ["1", "3"])
+def test_a_first_page_by_name_with_filters_is_the_start_of_the_whole_result(
+    client: TestClient, model, busiest, limit
+):
+    """Read through the name index or the filter's own index, the first page is the same."""
+    (code,) = model.execute(
+        "SELECT municipality_code FROM unit GROUP BY municipality_code "
+        "ORDER BY count(*) DESC, municipality_code LIMIT 1 OFFSET ?",
+        (busiest,),
+    ).fetchone()
+    (word,) = model.execute(
+        "SELECT substr(name_folded, 1, 3) FROM unit WHERE municipality_code = ? "
+        "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        (code,),
+    ).fetchone()
+    params = {"q": word, "municipality": code, "fuzzy": "false"}
+    whole = client.get(SEARCH, params={**params, "limit": "500"}).json()
+    assert whole["total"] > int(limit) + 1
+    first = client.get(SEARCH, params={**params, "limit": limit}).json()
+    assert first["items"] == whole["items"][: int(limit)]
+    assert {item["match"] for item in first["items"]} <= {"exact", "prefix"}
+    items, totals = _walk(client, {**params, "limit": limit})
+    assert items == whole["items"] and totals == {whole["total"]}
 
 
 @pytest.mark.parametrize("column", ["municipality_code", "region_code", "postcode"])

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from rapidfuzz import process
@@ -32,7 +34,7 @@ from starlette.responses import Response
 
 from opensor.lookup.common import SUMMARY_COLUMNS, SUMMARY_WIDTH, Context, next_url, page_document
 from opensor.lookup.common import summary as unit_summary
-from opensor.lookup.fuzzy import fuzzy_match_expression
+from opensor.lookup.fuzzy import FoldedNames, fuzzy_match_expression
 from opensor.lookup.params import (
     encode_cursor,
     parse_bool,
@@ -99,6 +101,12 @@ _MAX_WORDS = 8
 _MAX_Q = 200
 
 _MATCH_NAMES = ("code", "exact", "prefix", "words", "related")
+
+# Relative costs of testing a unit met walking the name index against the filters and of
+# reading a unit through the filters' index (measured: about 2 µs and 0.2 µs at 500,000
+# units), for choosing between the two (see _first_page_by_name).
+_NAME_ROW_COST = 10
+_FILTER_ROW_COST = 1
 
 
 def query_words(text: str) -> list[str]:
@@ -335,10 +343,12 @@ class SearchQuery:
         cases.append("WHEN u.name_folded = ? THEN 1")
         cases.append("WHEN substr(u.name_folded, 1, ?) = ? THEN 2")
         args += [self.folded, len(self.folded), self.folded]
-        name_match = " AND ".join("(' ' || u.name_folded) GLOB ?" for _ in self.words)
-        cases.append(f"WHEN {name_match} THEN 3")
-        args += [f"*[^a-z0-9]{_glob_escape(w)}*" for w in self.words]
         if related:
+            # a match by the words outranks one by a related code alone; without related
+            # codes every other match is 3 anyway (ELSE), so the words are not tested per row
+            name_match = " AND ".join("(' ' || u.name_folded) GLOB ?" for _ in self.words)
+            cases.append(f"WHEN {name_match} THEN 3")
+            args += [f"*[^a-z0-9]{_glob_escape(w)}*" for w in self.words]
             cases.append(f"WHEN {' OR '.join(related)} THEN 4")
             args += related_args
         return f"CASE {' '.join(cases)} ELSE 3 END", args
@@ -384,8 +394,16 @@ class SearchEndpoint:
     async def search(self, request: Request) -> Response:
         """Search units by text, codes and filters; one page of summaries."""
         scope = request.scope
-        params = query_params(scope, SEARCH_PARAMETERS)
         context = self.context
+        if b"cursor" not in scope["query_string"]:
+            # A first page searches the current publication. An answer is kept only for a
+            # valid search, under the tag of its publication, path and query string, so one
+            # found under that tag is given again without parsing the query a second time.
+            etag = etag_for(context.model().number, scope["path"], scope["query_string"])
+            answered = self.answers.get(etag)
+            if answered is not None:  # (a 304 when the caller has it)
+                return json_response(scope, answered, etag=etag, cache=self.cache)
+        params = query_params(scope, SEARCH_PARAMETERS)
         settings = context.settings
         model, cursor = context.cursor_model(params)
         limit = context.limit(params, default=settings.page_size, maximum=settings.max_page_size)
@@ -416,19 +434,24 @@ class SearchEndpoint:
 # -- without q: by name, or by distance ------------------------------------------------
 
 
+def _filtered_count(model: ReadModel, query: SearchQuery) -> int:
+    """How many units pass the filters of ``query`` (its ``q`` aside)."""
+    where = " AND ".join(query.where) or "1"
+    if query.facet_only and model.has_facets:
+        # the same conditions on the table of counts per combination of these columns
+        return model.count(
+            f"SELECT coalesce(sum(u.n), 0) FROM unit_facet u WHERE {where}", query.args
+        )
+    return model.count(f"SELECT count(*) FROM {model.list_table} u WHERE {where}", query.args)
+
+
 def _browse(
     model: ReadModel, query: SearchQuery, key: list[Any] | None, limit: int
 ) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
     connection = model.connection()
     table = model.list_table
     where = " AND ".join(query.where) or "1"
-    if query.facet_only and model.has_facets:
-        # the same conditions on the table of counts per combination of these columns
-        total = model.count(
-            f"SELECT coalesce(sum(u.n), 0) FROM unit_facet u WHERE {where}", query.args
-        )
-    else:
-        total = model.count(f"SELECT count(*) FROM {table} u WHERE {where}", query.args)
+    total = _filtered_count(model, query)
     args = list(query.args)
     if query.near is not None:
         lat, lon, _ = query.near
@@ -473,13 +496,15 @@ def _text(
     candidates, candidate_args = query.candidates(table, tokens=model.has_filter_tokens)
     where = " AND ".join([f"u.sor_id IN ({candidates})", *query.where])
     args = candidate_args + query.args
+    if fuzzy is True:  # the fuzzy result has a total of its own
+        return _fuzzy(model, settings, query, where, args, key, limit)
     if not query.code_words and (not query.where or (model.has_filter_tokens and query.token_only)):
         # Only name words (and filters the index applies too): every unit is in unit_fts once,
         # so counting the index's matches is counting the units.
         total = model.count("SELECT count(*) FROM unit_fts WHERE unit_fts MATCH ?", candidate_args)
     else:
         total = model.count(f"SELECT count(*) FROM {table} u WHERE {where}", args)
-    if fuzzy is True or (fuzzy is None and total < settings.fuzzy_when_fewer_than):
+    if fuzzy is None and total < settings.fuzzy_when_fewer_than:
         return _fuzzy(model, settings, query, where, args, key, limit)
     if key is None and query.near is None and not query.code_words:
         first = _first_page_by_name(model, query, limit)
@@ -524,17 +549,28 @@ def _first_page_by_name(
     Names equal to the folded query (tier 1) and starting with it (tier 2) rank before every
     other match, and in name order they are one range of the name index; a name starting with
     the query has a word starting with each of its words, so it is among the matches. When
-    that range fills more than a page, the page is read from the index in order instead of
-    ranking and sorting every match (which costs as much as the matches are many). ``None``
-    when it does not fill a page (the general ranking then applies).
+    that range fills more than a page, the page is read from the index in order (or, when few
+    units pass the filters, through the filters' index) instead of ranking and sorting every
+    match (which costs as much as the matches are many). ``None`` when it does not fill a page
+    (the general ranking then applies).
     """
     table = model.list_table
-    where = " AND ".join(["u.name_folded >= ?", "u.name_folded < ?", *query.where])
+    name = "u.name_folded"
+    if query.where and query.token_only:
+        # Walking the names in order tests each against the filters (a table lookup) until a
+        # page passes: about (limit + 1) * units / passing names. Reading the passing units
+        # through the filters' own index (municipality, region, postcode) and sorting those
+        # in the range costs about `passing`; when that is less, `+` keeps the name index out.
+        units = model.count(f"SELECT count(*) FROM {table}")
+        passing = _filtered_count(model, query)
+        if passing * passing * _FILTER_ROW_COST < (limit + 1) * units * _NAME_ROW_COST:
+            name = "+u.name_folded"
+    where = " AND ".join([f"{name} >= ?", f"{name} < ?", *query.where])
     rows = (
         model.connection()
         .execute(
             f"SELECT {SUMMARY_COLUMNS}, u.name_folded FROM {table} u WHERE {where} "
-            "ORDER BY u.name_folded, u.sor_id LIMIT ?",
+            f"ORDER BY {name}, u.sor_id LIMIT ?",
             [query.folded, query.folded + "\U0010ffff", *query.args, limit + 1],
         )
         .fetchall()
@@ -563,81 +599,112 @@ def _fuzzy(
 ) -> tuple[int, list[dict[str, Any]], list[Any] | None]:
     """Prefix/code matches (first ``fuzzy_candidates`` by tier) then fuzzy matches.
 
-    The result is computed whole (it is at most twice ``fuzzy_candidates`` rows) and
-    paged by its sort key ``[rank, folded name, SOR-ID]``: rank is the tier (0-4) for
-    prefix and code matches and ``5 + (1 - similarity)`` for fuzzy ones.
+    The result is ranked whole (it is at most twice ``fuzzy_candidates`` rows) by its sort
+    key ``[rank, folded name, SOR-ID]``: rank is the tier (0-4) for prefix and code matches
+    and ``5 + (1 - similarity)`` for fuzzy ones. Ranking needs only the key, so the summary
+    columns are read for the rows of the page returned alone.
     """
     connection = model.connection()
     table = model.list_table
     tier, tier_args = query.tier()
-    extra = f", {query.distance()}" if query.near is not None else ", NULL"
-    extra_args = [query.near[0], query.near[1]] if query.near is not None else []
-    ranked: dict[int, tuple[float, str, tuple[Any, ...], float | None]] = {}
-    for row in connection.execute(
-        f"SELECT {SUMMARY_COLUMNS}, {tier} AS tier, u.name_folded{extra} FROM {table} u "
-        f"WHERE {where} ORDER BY tier, u.name_folded, u.sor_id LIMIT ?",
-        [*tier_args, *extra_args, *args, settings.fuzzy_candidates],
-    ):
-        ranked[row[0]] = (float(row[SUMMARY_WIDTH]), row[SUMMARY_WIDTH + 1], row, None)
+    # sor_id -> (rank, folded name, similarity or None for a prefix/code match)
+    ranked: dict[int, tuple[float, str, float | None]] = {
+        sor_id: (float(rank), folded, None)
+        for sor_id, rank, folded in connection.execute(
+            f"SELECT u.sor_id, {tier} AS tier, u.name_folded FROM {table} u "
+            f"WHERE {where} ORDER BY tier, u.name_folded, u.sor_id LIMIT ?",
+            [*tier_args, *args, settings.fuzzy_candidates],
+        )
+    }
     match = fuzzy_match_expression(query.words)
     if match is not None:
-        filters = " AND ".join(query.where) or "1"
-        names = {
-            sor_id: folded
-            for sor_id, folded in connection.execute(
-                f"SELECT u.sor_id, u.name_folded FROM unit_trigram t JOIN {table} u "
-                f"ON u.sor_id = t.rowid WHERE unit_trigram MATCH ? AND {filters} LIMIT ?",
-                [match, *query.args, settings.fuzzy_scan],
+        names = None
+        if not query.where:
+            names = _trigram_names(model, match, settings.fuzzy_scan, build=key is None)
+        if names is None:  # filters to test on each candidate's row
+            filters = " AND ".join(query.where) or "1"
+            names = dict(
+                connection.execute(
+                    f"SELECT u.sor_id, u.name_folded FROM unit_trigram t JOIN {table} u "
+                    f"ON u.sor_id = t.rowid WHERE unit_trigram MATCH ? AND {filters} LIMIT ?",
+                    [match, *query.args, settings.fuzzy_scan],
+                )
             )
-            if sor_id not in ranked
-        }
-        scored = [
-            (score / 100.0, folded, sor_id)
-            for folded, score, sor_id in process.extract(
-                query.folded,
-                names,
-                scorer=partial_ratio,
-                score_cutoff=settings.fuzzy_threshold * 100.0,
-                limit=settings.fuzzy_candidates,
-            )
-        ]
-        scored.sort(key=lambda hit: (-hit[0], hit[1], hit[2]))
-        best = {sor_id: score for score, _, sor_id in scored}
-        if best:
-            marks = ",".join("?" * len(best))
-            for row in connection.execute(
-                f"SELECT {SUMMARY_COLUMNS}, NULL, u.name_folded{extra} FROM {table} u "
-                f"WHERE u.sor_id IN ({marks})",
-                [*extra_args, *best],
-            ):
-                score = best[row[0]]
-                ranked[row[0]] = (5.0 + (1.0 - score), row[SUMMARY_WIDTH + 1], row, score)
-    ordered = sorted(ranked.items(), key=lambda item: (item[1][0], item[1][1], item[0]))
+        for sor_id in ranked:
+            names.pop(sor_id, None)
+        for folded, score, sor_id in process.extract(
+            query.folded,
+            names,
+            scorer=partial_ratio,
+            score_cutoff=settings.fuzzy_threshold * 100.0,
+            limit=settings.fuzzy_candidates,
+        ):
+            similarity = score / 100.0
+            ranked[sor_id] = (5.0 + (1.0 - similarity), folded, similarity)
+    # (rank, folded name, SOR-ID, similarity): the SOR-IDs differ, so similarity never compares
+    ordered = sorted(
+        (rank, folded, sor_id, similar) for sor_id, (rank, folded, similar) in ranked.items()
+    )
     start = 0
     if key is not None:
         _check_key(key, (float, str, int))
-        wanted = (float(key[0]), key[1], key[2])
-        while start < len(ordered) and (
-            (ordered[start][1][0], ordered[start][1][1], ordered[start][0]) <= wanted
-        ):
-            start += 1
+        start = bisect_right(ordered, (float(key[0]), key[1], key[2]), key=itemgetter(0, 1, 2))
     page = ordered[start : start + limit]
     items = []
-    for _, (rank, _, row, similar) in page:
-        item = unit_summary(row)
-        if similar is None:
-            item["match"] = _MATCH_NAMES[int(rank)]
-        else:
-            item["match"] = "fuzzy"
-            item["similarity"] = round(similar, 3)
-        if query.near is not None:
-            item["distance_km"] = round(row[SUMMARY_WIDTH + 2], 3)
-        items.append(item)
+    if page:
+        extra = f", {query.distance()}" if query.near is not None else ""
+        extra_args = [query.near[0], query.near[1]] if query.near is not None else []
+        rows = {
+            row[0]: row
+            for row in connection.execute(
+                f"SELECT {SUMMARY_COLUMNS}{extra} FROM {table} u "
+                f"WHERE u.sor_id IN ({','.join('?' * len(page))})",
+                [*extra_args, *(hit[2] for hit in page)],
+            )
+        }
+        for rank, _, sor_id, similar in page:
+            row = rows[sor_id]
+            item = unit_summary(row)
+            if similar is None:
+                item["match"] = _MATCH_NAMES[int(rank)]
+            else:
+                item["match"] = "fuzzy"
+                item["similarity"] = round(similar, 3)
+            if query.near is not None:
+                item["distance_km"] = round(row[SUMMARY_WIDTH], 3)
+            items.append(item)
     next_key = None
     if start + limit < len(ordered) and page:
-        last_id, (rank, folded, _, _) = page[-1]
+        rank, folded, last_id, _ = page[-1]
         next_key = [rank, folded, last_id]
     return len(ordered), items, next_key
+
+
+def _trigram_names(
+    model: ReadModel, match: str, scan: int, *, build: bool
+) -> dict[int, str] | None:
+    """The folded names of the first ``scan`` units ``unit_trigram`` finds for ``match``.
+
+    The names come from the publication's :class:`~opensor.lookup.fuzzy.FoldedNames` (in
+    memory) instead of a lookup in the unit table each. Only a first page (``build``) builds
+    it: later pages come from cursors, which may name an older publication kept open for
+    them, and those need no copy of their own. ``None`` when it is not built, or (never in a
+    sound read model) a candidate is no unit, which the join with the unit table would drop.
+    """
+    names: FoldedNames | None = model.memo.get("folded_names")
+    if names is None:
+        if not build:
+            return None
+        rows = model.connection().execute(
+            f"SELECT sor_id, name_folded FROM {model.list_table} ORDER BY sor_id"
+        )
+        names = model.memo["folded_names"] = FoldedNames(rows)
+    candidates = (
+        model.connection()
+        .execute("SELECT rowid FROM unit_trigram WHERE unit_trigram MATCH ? LIMIT ?", [match, scan])
+        .fetchall()
+    )
+    return names.names(map(itemgetter(0), candidates))
 
 
 def _check_key(key: list[Any], types: tuple[type, ...]) -> None:
