@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -51,19 +53,34 @@ def test_cached_answers_are_the_answers_computed_afresh(demo_store: PublicationS
             assert response.status_code == 304
 
 
+def _noise(size: int, seed: int) -> bytes:
+    """Bytes that do not compress (so an answer's cost is its size)."""
+    return random.Random(seed).randbytes(size)
+
+
 def test_the_cache_keeps_the_most_recently_used_answers_within_its_bytes():
-    cache = ResultCache(capacity=1000)
-    cache.put(b"a", b"x" * 99)  # 100 bytes with its tag
-    cache.put(b"b", b"x" * 99)
-    assert cache.get(b"a") == b"x" * 99  # a is now the most recently used
-    for tag in (b"c", b"d", b"e", b"f", b"g", b"h", b"i", b"j", b"k"):
-        cache.put(tag, b"y" * 99)
-    assert cache.size <= 1000
+    cache = ResultCache(capacity=1200)
+    a, b = _noise(100, 1), _noise(100, 2)
+    cache.put(b"a", a)
+    cache.put(b"b", b)
+    assert cache.get(b"a") == a  # a is now the most recently used
+    others = {bytes([tag]): _noise(100, tag) for tag in b"cdefghijklmnop"}
+    for tag, body in others.items():
+        cache.put(tag, body)
+    assert 0 < cache.size <= 1200
     assert cache.get(b"b") is None  # the least recently used went first
-    assert cache.get(b"j") == b"y" * 99
-    cache.put(b"big", b"z" * 200)  # more than an eighth of the capacity: not kept
+    assert cache.get(b"p") == others[b"p"]
+    cache.put(b"big", _noise(300, 3))  # more than an eighth of the capacity: not kept
     assert cache.get(b"big") is None
     assert (cache.hits, cache.misses) == (2, 2)
+
+
+def test_answers_are_kept_compressed_and_given_back_whole():
+    answer = b'{"items": [' + b",".join(b'{"name": "Klinik %d"}' % i for i in range(400)) + b"]}"
+    cache = ResultCache(capacity=len(answer))  # raw, the answer would be far over an eighth
+    cache.put(b"tag", answer)
+    assert cache.get(b"tag") == answer
+    assert cache.size < len(answer) / 8
 
 
 def test_a_cache_of_no_bytes_keeps_nothing():

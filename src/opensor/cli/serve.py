@@ -144,10 +144,11 @@ def serve_command(
             access_log=access_log,
             log_level="warning",
             timeout_keep_alive=max(1, round(header_timeout)),
+            loop="uvloop" if _has_uvloop() else "asyncio",
         )
         return
     from granian import Granian
-    from granian.constants import HTTPModes, Interfaces
+    from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
 
     Granian(
@@ -157,6 +158,9 @@ def serve_command(
         port=port,
         interface=Interfaces.ASGI,
         workers=workers,
+        # uvloop, not granian's "auto" (which prefers rloop when it is installed: rloop slows
+        # the register's thread hand-offs); asyncio's own loop where uvloop is missing
+        loop=Loops.uvloop if _has_uvloop() else Loops.asyncio,
         websockets=False,
         log_access=access_log,
         # HTTP/1.1 only: in granian's "auto" mode a connection that sends no byte at all is
@@ -167,6 +171,13 @@ def serve_command(
         http1_settings=HTTP1Settings(header_read_timeout=round(header_timeout * 1000)),
         backpressure=max_connections,
     ).serve()
+
+
+def _has_uvloop() -> bool:
+    """Whether uvloop is installed (a dependency, except on Windows, where it does not exist)."""
+    import importlib.util
+
+    return importlib.util.find_spec("uvloop") is not None
 
 
 def _register_ready() -> bool:
