@@ -10,10 +10,10 @@ then, against the current publication:
 * writes the served unit documents (`unit.doc`) of SAMPLE random units as static files and
   serves them with nginx (2 worker processes, access log off) — the reference;
 * starts `sor serve --workers 2` (granian) on a free loopback port;
-* starts the *granian ceiling*: an ASGI application of five lines on granian with the same
-  workers that answers one stored unit document to every request (no routing, no database,
-  no bookkeeping) — the most any application on this server can do on this machine, so the
-  share of nginx left to the service itself shows;
+* starts the *granian ceiling*: an ASGI application of five lines on granian (HTTP/1.1 on
+  uvloop, as `sor serve`) with the same workers that answers one stored unit document to
+  every request (no routing, no database, no bookkeeping) — the most any application on this
+  server can do on this machine, so the share of nginx left to the service itself shows;
 * runs wrk (--connections connections, --threads threads, --duration seconds, after a short
   warm-up) RUNS times against: nginx's static bodies, the granian ceiling,
   `GET /api/v1/units/{id}`,
@@ -24,6 +24,12 @@ then, against the current publication:
   request choosing a random path from a list (a wrk Lua script whose `done` hook prints
   requests/s and latency percentiles);
 * reads the lookup workers' resident memory from /proc after the runs.
+
+Every server runs in the benchmark's own session (its own process group, so it can be stopped
+whole, but not `setsid`): Linux's scheduler autogroups share the CPU between *sessions* first,
+and a server in a session of its own competed with wrk's session as one equal party — which
+cost granian's multi-threaded workers a third of their requests/s and nginx little, skewing the
+ratio (session 5, docs/performance.md).
 
 Prints the medians of the runs and the ratios to nginx in the same run, and saves them as JSON
 under bench/out/. Needs `nginx` and `wrk` on the machine (Debian: `apt-get install nginx wrk`).
@@ -122,6 +128,17 @@ http {{
     }}
 }}
 """
+
+
+TARGETS = (
+    "nginx_static",
+    "granian_ceiling",
+    "unit_get",
+    "fhir_organization",
+    "search_mix",
+    "search_mix_uncached",
+)
+"""What the benchmark loads, in this order in each run (``--targets`` picks some)."""
 
 
 def find_tool(name: str) -> str:
@@ -316,7 +333,15 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=20000, help="units served as files")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the register afterwards")
+    parser.add_argument(
+        "--targets",
+        default=",".join(TARGETS),
+        help="comma-separated targets to load (default all; nginx_static always runs)",
+    )
     args = parser.parse_args()
+    chosen = {name.strip() for name in args.targets.split(",") if name.strip()} | {"nginx_static"}
+    if unknown := chosen - set(TARGETS):
+        parser.error(f"unknown targets {sorted(unknown)}; known: {', '.join(TARGETS)}")
 
     nginx = find_tool("nginx")
     wrk = find_tool("wrk")
@@ -385,7 +410,7 @@ def main() -> None:
         )
         processes.append(
             subprocess.Popen(
-                [nginx, "-p", str(tmp), "-c", str(tmp / "nginx.conf")], start_new_session=True
+                [nginx, "-p", str(tmp), "-c", str(tmp / "nginx.conf")], process_group=0
             )
         )
         (tmp / "ceiling_body.json").write_bytes((units_dir / str(sample[0])).read_bytes())
@@ -396,10 +421,11 @@ def main() -> None:
                 [
                     sys.executable, "-m", "granian", "--interface", "asgi",
                     "--workers", str(args.workers), "--host", "127.0.0.1",
-                    "--port", str(ceiling_port), "--no-ws", "--log-level", "warning",
+                    "--port", str(ceiling_port), "--no-ws", "--http", "1", "--loop", "uvloop",
+                    "--log-level", "warning",
                     "--working-dir", str(tmp), "ceiling_app:app",
                 ],
-                start_new_session=True,
+                process_group=0,
             )
         )  # fmt: skip
         sor_port = free_port()
@@ -416,7 +442,7 @@ def main() -> None:
                 str(args.workers),
             ],
             env=env,
-            start_new_session=True,
+            process_group=0,
         )
         processes.append(serve)
         # The same service with its search-answer cache off: every search computed afresh
@@ -427,7 +453,7 @@ def main() -> None:
                 [sor, "serve", "--host", "127.0.0.1", "--port", str(uncached_port),
                  "--workers", str(args.workers)],
                 env=dict(env, SOR_SEARCH_CACHE_MB="0"),
-                start_new_session=True,
+                process_group=0,
             )
         )  # fmt: skip
         uncached_base = f"http://127.0.0.1:{uncached_port}"
@@ -458,11 +484,12 @@ def main() -> None:
             "search_mix": sor_base,
             "search_mix_uncached": uncached_base,
         }
+        targets = {name: base for name, base in targets.items() if name in chosen}
         results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
         ratios: dict[str, list[float]] = {
-            "granian_ceiling": [],
-            "unit_get": [],
-            "fhir_organization": [],
+            name: []
+            for name in ("granian_ceiling", "unit_get", "fhir_organization")
+            if name in chosen
         }
         for run in range(args.runs):
             for name, base in targets.items():
