@@ -102,8 +102,11 @@ async def _slow_client(port: int, head: bytes, drip: bytes, *, give_up: float) -
     ``seconds`` is infinite (the server never closed it).
     """
     loop = asyncio.get_running_loop()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    # Timed from before the connection is opened: the server's timer starts when it accepts,
+    # and with hundreds of connections opening at once this coroutine may resume a good
+    # while after that (a clock started then made the server look early by ~0.1 s).
     opened, answer = loop.time(), b""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         writer.write(head)
         for byte in itertools.cycle(drip) if drip else itertools.repeat(None):
