@@ -395,7 +395,8 @@ class SearchEndpoint:
         """Search units by text, codes and filters; one page of summaries."""
         scope = request.scope
         context = self.context
-        if b"cursor" not in scope["query_string"]:
+        first_page = b"cursor" not in scope["query_string"]
+        if first_page:
             # A first page searches the current publication. An answer is kept only for a
             # valid search, under the tag of its publication, path and query string, so one
             # found under that tag is given again without parsing the query a second time.
@@ -414,9 +415,10 @@ class SearchEndpoint:
         etag = etag_for(model.number, scope["path"], scope["query_string"])
         if not_modified(scope, etag):
             return json_response(scope, b"", etag=etag, cache=self.cache)
-        answered = self.answers.get(etag)
-        if answered is not None:
-            return json_response(scope, answered, etag=etag, cache=self.cache)
+        if not first_page:  # (a first page's answer was looked for above)
+            answered = self.answers.get(etag)
+            if answered is not None:
+                return json_response(scope, answered, etag=etag, cache=self.cache)
         key = cursor.key if cursor is not None else None
         result = search_units(model, settings, query, key=key, limit=limit, fuzzy=fuzzy)
         link = None
